@@ -1,0 +1,151 @@
+# pvos: build, run and test.  `make help` lists the targets.
+#
+#   make              build/pvos.elf and build/pvos.iso
+#   make run          boot the ISO in QEMU, serial console on this terminal
+#   make test         host unit tests, site check, boot tests (TAP, via prove)
+#   make PARAVIRT=0   the same kernel without pv_ops, in build-nopv/
+#
+# Missing Debian packages are installed first (tools/deps.sh).
+
+PARAVIRT ?= 1
+ifeq ($(PARAVIRT),0)
+B := build-nopv
+else
+B := build
+endif
+
+VERSION := 0.1
+CC := gcc
+LD := ld
+QEMU := qemu-system-x86_64
+GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+
+KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
+	-idirafter /usr/include -I. \
+	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
+	-mpreferred-stack-boundary=3 -fno-stack-protector -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables -fno-strict-aliasing -fcf-protection=none \
+	-Wall -Wextra -Werror -Wno-unused-parameter \
+	-DPARAVIRT=$(PARAVIRT) -DPVOS_VERSION='"$(VERSION)"'
+KASFLAGS := -nostdinc -idirafter /usr/include -I. -D__ASSEMBLY__ -DPARAVIRT=$(PARAVIRT)
+KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T boot/linker.ld
+
+KSRC := boot/head32.S boot/notes.S \
+	$(wildcard arch/x86/*.c) arch/x86/entry.S arch/x86/setjmp.S \
+	$(wildcard drivers/*.c) $(wildcard kernel/*.c)
+ifeq ($(PARAVIRT),0)
+KSRC += pvops/nopv.c
+else
+KSRC += pvops/pv_ops.c pvops/patch.c pvops/patcher.c pvops/select.c pvops/selftests.c \
+	$(wildcard backends/*/*.c)
+endif
+KOBJ := $(patsubst %,$(B)/obj/%.o,$(basename $(KSRC)))
+DEPFILES := $(KOBJ:.o=.d)
+
+.PHONY: all deps ensure-deps iso run debug test host-test boot-test check-sites clean help
+all: $(B)/pvos.elf $(B)/pvos.iso
+
+deps:
+	tools/deps.sh
+
+# Order-only on every target that needs tools: installs what is missing.
+ensure-deps:
+	@tools/deps.sh --check || tools/deps.sh
+
+$(B)/obj/%.o: %.c | ensure-deps
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"; $(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/obj/%.o: %.S | ensure-deps
+	@mkdir -p $(dir $@)
+	@echo "  AS    $<"; $(CC) $(KASFLAGS) -MMD -MP -c $< -o $@
+
+# Two-pass link: the first pass's symbols become the table the second embeds.
+# The table sits after all code, so no function moves between the passes;
+# the comparison below proves it.
+$(B)/pvos.stage1.elf: $(KOBJ) $(B)/obj/arch/x86/ksyms_empty.o boot/linker.ld
+	$(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(B)/obj/arch/x86/ksyms_empty.o
+
+$(B)/ksyms.S: $(B)/pvos.stage1.elf tools/gen-ksyms.sh
+	nm -n $< | tools/gen-ksyms.sh > $@
+
+$(B)/obj/ksyms.o: $(B)/ksyms.S
+	$(CC) $(KASFLAGS) -c $< -o $@
+
+$(B)/pvos.elf: $(KOBJ) $(B)/obj/ksyms.o boot/linker.ld
+	$(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(B)/obj/ksyms.o
+	@nm -n $(B)/pvos.stage1.elf | grep ' [tT] ' > $(B)/syms.1
+	@nm -n $@ | grep ' [tT] ' > $(B)/syms.2
+	@cmp -s $(B)/syms.1 $(B)/syms.2 || { echo "ksyms: code moved between link passes"; rm -f $@; exit 1; }
+
+$(B)/obj/arch/x86/ksyms_empty.o: arch/x86/ksyms_empty.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KASFLAGS) -c $< -o $@
+
+iso: $(B)/pvos.iso
+$(B)/pvos.iso: $(B)/pvos.elf iso/grub.cfg | ensure-deps
+	@rm -rf $(B)/isodir && mkdir -p $(B)/isodir/boot/grub
+	cp $(B)/pvos.elf $(B)/isodir/boot/pvos.elf
+	cp iso/grub.cfg $(B)/isodir/boot/grub/grub.cfg
+	grub-mkrescue -o $@ $(B)/isodir 2> $(B)/grub-mkrescue.log || { cat $(B)/grub-mkrescue.log; exit 1; }
+
+# ---- host tools ----
+HOSTCC := gcc
+HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I.
+.PHONY: tools
+tools: build/tools/pvsites
+build/tools/pvsites: tools/pvsites.c pvops/site.h pvops/pv_ops.h | ensure-deps
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOSTCFLAGS) -o $@ tools/pvsites.c -lelf
+
+# ---- running ----
+ACCEL = $(shell if [ -w /dev/kvm ]; then echo kvm; else echo tcg; fi)
+QEMU_COMMON := -m 256 -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4
+QEMU_DISPLAY = $(if $(DISPLAY),,-display none)
+
+run: $(B)/pvos.iso
+	@echo "run: QEMU with $(ACCEL) ($(if $(filter kvm,$(ACCEL)),/dev/kvm is usable,no usable /dev/kvm: software emulation)); quit with Ctrl-A X"
+	$(QEMU) -accel $(ACCEL) $(if $(filter kvm,$(ACCEL)),-cpu host) $(QEMU_COMMON) \
+		$(QEMU_DISPLAY) -serial mon:stdio -cdrom $(B)/pvos.iso; \
+	st=$$?; echo "run: QEMU exited with $$st (1 = pvos passed, 3 = pvos failed)"
+
+debug: $(B)/pvos.iso
+	@echo "debug: QEMU is stopped at the first instruction, gdbstub on :1234. In another terminal:"
+	@echo "    gdb $(B)/pvos.elf -ex 'target remote :1234' -ex 'break kmain' -ex continue"
+	$(QEMU) -accel tcg $(QEMU_COMMON) $(QEMU_DISPLAY) -serial mon:stdio -s -S -cdrom $(B)/pvos.iso
+
+# ---- tests ----
+HOST_TESTS := $(patsubst tests/host/%.c,build/host/%,$(wildcard tests/host/test_*.c))
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DPARAVIRT=1 \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+build/host/test_vsprintf: kernel/vsprintf.c kernel/string.c
+build/host/test_cmdline: kernel/cmdline.c kernel/vsprintf.c kernel/string.c
+build/host/test_pagealloc: kernel/pagealloc.c
+build/host/test_patch: pvops/patch.c
+build/host/%: tests/host/%.c | ensure-deps
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $^ -lcmocka
+
+host-test: $(HOST_TESTS)
+	CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' $(HOST_TESTS)
+
+check-sites: build/pvos.elf build/tools/pvsites
+	tools/check-sites.sh build/pvos.elf
+
+boot-test: all
+	$(MAKE) PARAVIRT=0 build-nopv/pvos.elf
+	prove tests/boot/
+
+test: ensure-deps
+	$(MAKE) host-test
+	$(MAKE) check-sites
+	$(MAKE) boot-test
+
+clean:
+	rm -rf build build-nopv
+
+help:
+	@sed -n '1,9p' Makefile
+
+-include $(DEPFILES)

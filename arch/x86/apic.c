@@ -1,0 +1,92 @@
+/*
+ * The local APIC: pvos's interrupt controller and tick source natively and
+ * under KVM.  The legacy 8259 PICs are remapped out of the exception range
+ * and masked.  EOI is a pv op (apic.eoi): KVM replaces it with its
+ * paravirtual EOI, Xen PV has no LAPIC at all.
+ */
+#include "arch/x86/apic.h"
+#include "arch/x86/io.h"
+#include "arch/x86/mm.h"
+#include "arch/x86/traps.h"
+#include "kernel/printk.h"
+#include "pvops/pvops.h"
+
+#define MSR_APIC_BASE	0x1b
+#define APIC_BASE_ENABLE (1UL << 11)
+#define APIC_ID		0x20
+#define APIC_TPR	0x80
+#define APIC_EOI	0xb0
+#define APIC_SVR	0xf0
+#define APIC_ICR_LO	0x300
+#define APIC_ICR_HI	0x310
+#define APIC_LVT_TIMER	0x320
+#define APIC_TIMER_INIT	0x380
+#define APIC_TIMER_CUR	0x390
+#define APIC_TIMER_DIV	0x3e0
+#define LVT_PERIODIC	(1u << 17)
+#define LVT_MASKED	(1u << 16)
+
+static volatile uint32_t *lapic;
+
+uint32_t lapic_read(uint32_t reg) { return lapic[reg / 4]; }
+void lapic_write(uint32_t reg, uint32_t v) { lapic[reg / 4] = v; }
+
+void native_apic_eoi(void)
+{
+	lapic_write(APIC_EOI, 0);
+}
+
+void native_send_ipi(int cpu, int vector)
+{
+	lapic_write(APIC_ICR_HI, (uint32_t)cpu << 24);
+	lapic_write(APIC_ICR_LO, (uint32_t)vector);
+}
+
+/* Remap the 8259s to vectors 0x20-0x2f, then mask every line. */
+static void pic_disable(void)
+{
+	outb(0x20, 0x11);
+	outb(0xa0, 0x11);
+	outb(0x21, 0x20);
+	outb(0xa1, 0x28);
+	outb(0x21, 0x04);
+	outb(0xa1, 0x02);
+	outb(0x21, 0x01);
+	outb(0xa1, 0x01);
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+}
+
+void lapic_init(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	pic_disable();
+	if (!(base & APIC_BASE_ENABLE))
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+	if (map_page(FIXMAP_LAPIC, base & PTE_ADDR, PAGE_KERNEL_IO))
+		panic("apic: cannot map the local APIC");
+	lapic = (volatile uint32_t *)FIXMAP_LAPIC;
+	lapic_write(APIC_TPR, 0);
+	lapic_write(APIC_SVR, 0x100 | VEC_SPURIOUS);	/* software enable */
+	printk("apic: local APIC id %u at %lx\n", lapic_read(APIC_ID) >> 24,
+	       (unsigned long)(base & PTE_ADDR));
+}
+
+void lapic_timer_start(uint32_t count_per_tick)
+{
+	lapic_write(APIC_TIMER_DIV, 0x3);		/* divide by 16 */
+	lapic_write(APIC_LVT_TIMER, VEC_TIMER | LVT_PERIODIC);
+	lapic_write(APIC_TIMER_INIT, count_per_tick);
+}
+
+/* Used by calibration: a one-shot count from the maximum, masked. */
+uint32_t lapic_timer_free_run(bool start)
+{
+	if (start) {
+		lapic_write(APIC_TIMER_DIV, 0x3);
+		lapic_write(APIC_LVT_TIMER, LVT_MASKED);
+		lapic_write(APIC_TIMER_INIT, 0xffffffff);
+	}
+	return lapic_read(APIC_TIMER_CUR);
+}

@@ -1,0 +1,238 @@
+/*
+ * pvos's page tables: 4 levels, 4 KiB pages for the kernel image (so text
+ * can be read-only and data no-execute) and 2 MiB pages for the direct map
+ * of RAM.
+ *
+ * This is the one module that writes page-table entries, allocates
+ * page-table pages and loads cr3, and it does each through pv_ops: set_pte
+ * and friends, make_pte/pte_val around every entry value (a Xen PV guest
+ * stores machine frames, not pseudo-physical ones), alloc_pt/release_pt when
+ * a page becomes or stops being a page table, write_cr3 to switch.
+ */
+#include "arch/x86/mm.h"
+#include "kernel/boot_info.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+#include "pvops/pvops.h"
+
+static pteval_t *kernel_pgd;
+static phys_addr_t kernel_pgd_pa;
+
+static inline int pt_index(unsigned long va, int level)
+{
+	return (int)((va >> (PAGE_SHIFT + 9 * (level - 1))) & 511);
+}
+
+/* Each level has its own op, so a hypervisor can treat them differently. */
+static void set_entry(pteval_t *e, pteval_t v, int level)
+{
+	if (level == 4)
+		set_p4d(e, v);
+	else if (level == 3)
+		set_pud(e, v);
+	else if (level == 2)
+		set_pmd(e, v);
+	else
+		set_pte(e, v);
+}
+
+static phys_addr_t alloc_table(int level)
+{
+	phys_addr_t pa = alloc_page();
+
+	if (!pa)
+		panic("paging: out of memory for a level-%d page table", level);
+	paravirt_alloc_pt(pa >> PAGE_SHIFT, level);
+	return pa;
+}
+
+/*
+ * The entry for va at `level` (1 = PTE ... 4 = PML4 entry), creating the
+ * tables above it if asked.  NULL if a large page or a hole is in the way.
+ */
+static pteval_t *walk(unsigned long va, int level, bool create)
+{
+	pteval_t *table = kernel_pgd;
+
+	for (int l = 4; l > level; l--) {
+		pteval_t *e = &table[pt_index(va, l)];
+		pteval_t v = pte_val(*e);
+
+		if (!(v & PTE_P)) {
+			if (!create)
+				return NULL;
+			v = alloc_table(l - 1) | PTE_P | PTE_W | PTE_A;
+			set_entry(e, make_pte(v), l);
+		} else if (v & PTE_PS) {
+			return NULL;
+		}
+		table = phys_to_virt(v & PTE_ADDR);
+	}
+	return &table[pt_index(va, level)];
+}
+
+int map_page(unsigned long va, phys_addr_t pa, pteval_t prot)
+{
+	pteval_t *e = walk(va, 1, true);
+	bool was_present;
+
+	if (!e)
+		return -1;
+	was_present = pte_val(*e) & PTE_P;
+	set_pte(e, make_pte((pa & PTE_ADDR) | prot));
+	if (was_present)
+		flush_tlb_one(va);
+	return 0;
+}
+
+void unmap_page(unsigned long va)
+{
+	pteval_t *e = walk(va, 1, false);
+
+	if (e && (pte_val(*e) & PTE_P)) {
+		pte_clear(e);
+		flush_tlb_one(va);
+	}
+}
+
+pteval_t *lookup_pte(unsigned long va)
+{
+	return walk(va, 1, false);
+}
+
+/* Software page walk: what the MMU would find for va. */
+bool translate(unsigned long va, phys_addr_t *pa, pteval_t *entry)
+{
+	/* Before paging_init (an early exception dump), walk the boot tables. */
+	pteval_t *table = kernel_pgd ? kernel_pgd : phys_to_virt(read_cr3() & PTE_ADDR);
+
+	for (int l = 4; l >= 1; l--) {
+		pteval_t v = pte_val(table[pt_index(va, l)]);
+		uint64_t span = 1UL << (PAGE_SHIFT + 9 * (l - 1));
+
+		if (!(v & PTE_P))
+			return false;
+		if (l == 1 || (v & PTE_PS)) {
+			*pa = (v & PTE_ADDR & ~(span - 1)) | (va & (span - 1));
+			if (entry)
+				*entry = v;
+			return true;
+		}
+		table = phys_to_virt(v & PTE_ADDR);
+	}
+	return false;
+}
+
+unsigned long kernel_pgd_phys(void)
+{
+	return kernel_pgd_pa;
+}
+
+static void map_range(unsigned long va, phys_addr_t pa, size_t len, pteval_t prot)
+{
+	for (size_t off = 0; off < len; off += PAGE_SIZE)
+		if (map_page(va + off, pa + off, prot))
+			panic("paging: cannot map %lx", va + off);
+}
+
+/* The kernel image, with the protection each part needs. */
+static void map_kernel_image(void)
+{
+	struct { char *start, *end; pteval_t prot; } parts[] = {
+		{ _kernel_start, _etext, PAGE_KERNEL_RX },
+		{ _srodata, _erodata, PAGE_KERNEL_RO },
+		{ _sdata, _end, PAGE_KERNEL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
+		unsigned long s = ALIGN_DOWN((unsigned long)parts[i].start, PAGE_SIZE);
+		unsigned long e = ALIGN_UP((unsigned long)parts[i].end, PAGE_SIZE);
+
+		map_range(s, virt_to_phys((void *)s), e - s, parts[i].prot);
+	}
+}
+
+/* Text and rodata stay read-only through the direct map too. */
+static pteval_t direct_map_prot(phys_addr_t pa)
+{
+	if (pa >= virt_to_phys(_kernel_start) && pa < virt_to_phys(_erodata))
+		return PAGE_KERNEL_RO;
+	return PAGE_KERNEL;
+}
+
+static void map_direct_chunk(phys_addr_t pa)
+{
+	unsigned long va = (unsigned long)phys_to_virt(pa);
+	phys_addr_t kstart = ALIGN_DOWN(virt_to_phys(_kernel_start), LARGE_PAGE_SIZE);
+	pteval_t *e;
+
+	if (pa >= kstart && pa < virt_to_phys(_end)) {
+		for (phys_addr_t p = pa; p < pa + LARGE_PAGE_SIZE; p += PAGE_SIZE)
+			map_page((unsigned long)phys_to_virt(p), p, direct_map_prot(p));
+		return;
+	}
+	e = walk(va, 2, true);
+	if (!e)
+		panic("paging: direct map at %lx is in the way", va);
+	set_pmd(e, make_pte(pa | PAGE_KERNEL | PTE_PS));
+}
+
+static phys_addr_t direct_map_top(void)
+{
+	phys_addr_t top = 0;
+
+	for (int i = 0; i < boot_info.nr_mem; i++) {
+		const struct mem_region *r = &boot_info.mem[i];
+
+		if (r->type == MEM_RAM || r->type == MEM_ACPI || r->type == MEM_NVS)
+			top = MAX(top, r->base + r->len);
+	}
+	return ALIGN_UP(MAX(top, (phys_addr_t)LARGE_PAGE_SIZE), LARGE_PAGE_SIZE);
+}
+
+/*
+ * Build the kernel's page tables while still on the boot tables (whose
+ * direct map covers the first 1 GiB, where the allocator hands out pages
+ * first), then switch to them.
+ */
+void paging_init(void)
+{
+	phys_addr_t top = direct_map_top();
+
+	kernel_pgd_pa = alloc_table(4);
+	kernel_pgd = phys_to_virt(kernel_pgd_pa);
+	map_kernel_image();
+	for (phys_addr_t pa = 0; pa < top; pa += LARGE_PAGE_SIZE)
+		map_direct_chunk(pa);
+	write_cr3(kernel_pgd_pa);
+	printk("paging: kernel text RX, rodata RO, data NX; direct map of %lu MiB at %lx\n",
+	       top >> 20, (unsigned long)DIRECT_MAP_BASE);
+}
+
+static void sync_core(void)
+{
+	struct cpuid_regs r;
+
+	cpuid(0, 0, &r);	/* serializing: the CPU refetches patched code */
+}
+
+/*
+ * Write to kernel text, which stays read-only: map the page(s) a second time,
+ * writable, at FIXMAP_POKE, write there, unmap (as Linux's text_poke does).
+ */
+void text_poke(void *addr, const void *src, size_t len)
+{
+	unsigned long va = (unsigned long)addr, flags;
+	phys_addr_t first, last;
+
+	if (!len || !translate(va, &first, NULL) || !translate(va + len - 1, &last, NULL))
+		panic("text_poke: %lx is not mapped", va);
+	local_irq_save(flags);
+	map_page(FIXMAP_POKE, ALIGN_DOWN(first, PAGE_SIZE), PAGE_KERNEL);
+	map_page(FIXMAP_POKE + PAGE_SIZE, ALIGN_DOWN(last, PAGE_SIZE), PAGE_KERNEL);
+	memcpy((void *)(FIXMAP_POKE + (va & (PAGE_SIZE - 1))), src, len);
+	unmap_page(FIXMAP_POKE);
+	unmap_page(FIXMAP_POKE + PAGE_SIZE);
+	sync_core();
+	local_irq_restore(flags);
+}

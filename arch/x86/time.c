@@ -1,0 +1,78 @@
+/*
+ * The kernel tick and the clock.  Native time: the TSC, calibrated once
+ * against the PIT (channel 2, 10 ms), as is the LAPIC timer that then
+ * ticks TIMER_HZ times a second.  sched_clock and steal_clock are pv ops:
+ * KVM supplies kvmclock and steal time, Xen its vcpu_time_info.
+ */
+#include "arch/x86/apic.h"
+#include "arch/x86/io.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/traps.h"
+#include "kernel/printk.h"
+#include "pvops/pvops.h"
+
+#define PIT_HZ		1193182
+#define CALIBRATE_MS	10
+
+uint32_t lapic_timer_free_run(bool start);
+
+static uint64_t tsc_hz_khz;
+static uint64_t tsc_mult;	/* ns = tsc * tsc_mult >> 32 */
+
+uint64_t tsc_khz(void) { return tsc_hz_khz; }
+uint64_t ticks(void) { return this_cpu()->ticks; }
+
+uint64_t native_sched_clock(void)
+{
+	return (uint64_t)(((unsigned __int128)native_rdtsc() * tsc_mult) >> 32);
+}
+
+uint64_t native_steal_clock(int cpu)
+{
+	(void)cpu;
+	return 0;	/* nobody steals from bare metal */
+}
+
+/* PIT channel 2 counts down once; bit 5 of port 0x61 goes high at zero. */
+static bool pit_wait_10ms(void)
+{
+	uint16_t count = PIT_HZ / (1000 / CALIBRATE_MS);
+
+	outb(0x61, (inb(0x61) & ~0x02) | 0x01);	/* gate on, speaker off */
+	outb(0x43, 0xb0);			/* channel 2, lo/hi, mode 0 */
+	outb(0x42, count & 0xff);
+	outb(0x42, count >> 8);
+	for (uint64_t spins = 0; spins < 100000000; spins++)
+		if (inb(0x61) & 0x20)
+			return true;
+	return false;
+}
+
+static void timer_interrupt(struct trap_frame *f)
+{
+	(void)f;
+	this_cpu()->ticks++;
+	apic_eoi();
+}
+
+void timer_init(void)
+{
+	uint64_t tsc0, tsc1;
+	uint32_t apic0, apic1;
+
+	lapic_init();
+	apic0 = lapic_timer_free_run(true);
+	tsc0 = native_rdtsc();
+	if (!pit_wait_10ms())
+		panic("timer: the PIT never counted down; cannot calibrate the clock");
+	tsc1 = native_rdtsc();
+	apic1 = lapic_timer_free_run(false);
+	tsc_hz_khz = (tsc1 - tsc0) / CALIBRATE_MS;
+	if (!tsc_hz_khz)
+		tsc_hz_khz = 1;
+	tsc_mult = (1000000ULL << 32) / tsc_hz_khz;
+	set_irq_handler(VEC_TIMER, timer_interrupt);
+	lapic_timer_start((apic0 - apic1) * (1000 / TIMER_HZ) / CALIBRATE_MS);
+	printk("timer: LAPIC timer at %d Hz; TSC %lu.%03lu MHz\n", TIMER_HZ,
+	       tsc_hz_khz / 1000, tsc_hz_khz % 1000);
+}

@@ -1,0 +1,50 @@
+/*
+ * CPU exceptions and interrupts: the saved register frame, the handler
+ * table, the exception dump, and "expected faults" for self-tests.
+ */
+#ifndef PVOS_TRAPS_H
+#define PVOS_TRAPS_H
+
+#include "kernel/types.h"
+
+/* What arch/x86/entry.S pushes; the order matters. */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;	/* pushed by the CPU */
+};
+
+#define VEC_DE	0
+#define VEC_UD	6
+#define VEC_DF	8
+#define VEC_GP	13
+#define VEC_PF	14
+#define VEC_TIMER	0x20
+#define VEC_SPURIOUS	0xff
+
+typedef void (*irq_handler_t)(struct trap_frame *f);
+void set_irq_handler(int vector, irq_handler_t h);
+
+void trap_init(void);
+void trap_dispatch(struct trap_frame *f);
+void dump_backtrace(unsigned long rbp);
+const char *exception_name(int vector);
+
+/* A fault a self-test provokes on purpose, caught instead of dumped. */
+struct fault_record {
+	int vector;
+	uint64_t error, cr2, rip;
+};
+bool expect_fault(int vector, void (*fn)(void *), void *arg, struct fault_record *rec);
+
+/* setjmp/longjmp for expect_fault (arch/x86/setjmp.S). */
+typedef uint64_t jmp_buf[8];
+int setjmp(jmp_buf jb) __attribute__((returns_twice));
+void longjmp(jmp_buf jb, int v) __noreturn;
+
+/* Symbol table built into the image (tools/gen-ksyms.sh). */
+const char *ksym_lookup(uint64_t addr, uint64_t *offset);
+void print_symbol(uint64_t addr);
+
+#endif

@@ -1,0 +1,150 @@
+/*
+ * The native instructions behind every pv op, as inline functions.
+ *
+ * This is the only header in pvos that executes privileged instructions.
+ * The native backend (native.c) wraps each in a function for the pv_ops
+ * table, its inline templates (native_insns.c) are the same instructions
+ * as raw bytes, and a PARAVIRT=0 build calls these directly: Linux's
+ * !CONFIG_PARAVIRT, the baseline `make bench` measures against.
+ */
+#ifndef PVOS_NATIVE_H
+#define PVOS_NATIVE_H
+
+#include "pvops/pv_ops.h"
+
+/* Every op takes the "memory" clobber in both builds, so they compare fairly. */
+static inline unsigned long native_save_fl(void)
+{
+	unsigned long f;
+
+	asm volatile("pushfq; popq %0" : "=r"(f) : : "memory");
+	return f;
+}
+
+static inline void native_restore_fl(unsigned long f)
+{
+	asm volatile("pushq %0; popfq" : : "g"(f) : "memory", "cc");
+}
+
+static inline void native_irq_disable(void) { asm volatile("cli" ::: "memory"); }
+static inline void native_irq_enable(void) { asm volatile("sti" ::: "memory"); }
+/* sti's one-instruction shadow makes "sti; hlt" sleep without a lost wakeup. */
+static inline void native_safe_halt(void) { asm volatile("sti; hlt" ::: "memory"); }
+static inline void native_halt(void) { asm volatile("hlt" ::: "memory"); }
+
+static inline unsigned long native_read_cr2(void)
+{
+	unsigned long v;
+
+	asm volatile("mov %%cr2, %0" : "=r"(v) : : "memory");
+	return v;
+}
+
+static inline unsigned long native_read_cr3(void)
+{
+	unsigned long v;
+
+	asm volatile("mov %%cr3, %0" : "=r"(v) : : "memory");
+	return v;
+}
+
+static inline void native_write_cr3(unsigned long v)
+{
+	asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline void native_set_pte(pteval_t *p, pteval_t v)
+{
+	asm volatile("movq %1, %0" : "=m"(*p) : "r"(v) : "memory");
+}
+
+static inline void native_pte_clear(pteval_t *p)
+{
+	asm volatile("andq $0, %0" : "+m"(*p) : : "memory", "cc");
+}
+
+static inline void native_flush_tlb_one(unsigned long va)
+{
+	asm volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+static inline void native_flush_tlb_local(void)
+{
+	native_write_cr3(native_read_cr3());
+}
+
+/* Natively a page-table entry holds the physical frame itself. */
+static inline pteval_t native_make_pte(pteval_t v) { return v; }
+static inline pteval_t native_pte_val(pteval_t v) { return v; }
+
+static inline void native_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
+{
+	asm volatile("cpuid"
+		     : "=a"(r->eax), "=b"(r->ebx), "=c"(r->ecx), "=d"(r->edx)
+		     : "a"(leaf), "c"(subleaf) : "memory");
+}
+
+static inline uint64_t native_rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void native_wrmsr(uint32_t msr, uint64_t v)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+		     : "memory");
+}
+
+static inline void native_load_idt(const struct desc_ptr *d)
+{
+	asm volatile("lidt %0" : : "m"(*d) : "memory");
+}
+
+static inline void native_load_gdt(const struct desc_ptr *d)
+{
+	asm volatile("lgdt %0" : : "m"(*d) : "memory");
+}
+
+static inline void native_load_tr(unsigned int sel)
+{
+	asm volatile("ltr %w0" : : "r"(sel) : "memory");
+}
+
+/* Port 0x80 is the traditional "POST code" port: a write there takes ~1us. */
+static inline void native_io_delay(void) { asm volatile("outb %%al, $0x80" ::: "memory"); }
+static inline void native_wbinvd(void) { asm volatile("wbinvd" ::: "memory"); }
+
+static inline uint64_t native_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* Spinlocks are one byte: 0 free, 1 held.  xchg is implicitly locked. */
+static inline int native_spin_trylock(volatile uint8_t *b)
+{
+	uint8_t old = 1;
+
+	asm volatile("xchgb %0, %1" : "+q"(old), "+m"(*b) : : "memory");
+	return old == 0;
+}
+
+static inline void native_spin_lock(volatile uint8_t *b)
+{
+	while (!native_spin_trylock(b))
+		while (*b)
+			asm volatile("pause" ::: "memory");
+}
+
+/* A plain store releases the lock: x86 stores are not reordered with older ones. */
+static inline void native_spin_unlock(volatile uint8_t *b)
+{
+	asm volatile("movb $0, %0" : "=m"(*b) : : "memory");
+}
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * The kernel command line: space-separated `key=value` and bare `key` words,
+ * checked against a table of known options.  An unknown key or a bad value
+ * gets a warning naming what is accepted, and boot goes on.
+ *
+ * The parser is pure C (host-tested); kernel/options.c holds pvos's table.
+ */
+#ifndef PVOS_CMDLINE_H
+#define PVOS_CMDLINE_H
+
+#include "kernel/types.h"
+
+enum opt_type {
+	OPT_FLAG,	/* bare word: sets *ival = 1 */
+	OPT_CHOICE,	/* key=one-of-choices: sets *ival to its index */
+	OPT_UINT,	/* key=decimal number */
+};
+
+struct cmdline_opt {
+	const char *name;
+	enum opt_type type;
+	int *ival;
+	const char *const *choices;	/* OPT_CHOICE: NULL-terminated */
+	const char *help;
+};
+
+typedef void (*cmdline_warn_fn)(const char *msg);
+
+int cmdline_parse(const char *line, const struct cmdline_opt *opts, size_t n,
+		  cmdline_warn_fn warn);
+void cmdline_describe(const struct cmdline_opt *o, char *buf, size_t size);
+
+#endif

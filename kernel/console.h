@@ -1,0 +1,26 @@
+/*
+ * Consoles: where printk's text goes.  Several can be active at once (serial
+ * and VGA natively; the Xen console under Xen).  Each driver registers
+ * itself; console_write() sends every byte to all of them.
+ */
+#ifndef PVOS_CONSOLE_H
+#define PVOS_CONSOLE_H
+
+#include "kernel/types.h"
+
+struct console {
+	const char *name;
+	void (*write)(const char *s, size_t n);
+	int (*getc)(void);		/* -1 when no input; may be NULL */
+	struct console *next;
+};
+
+void console_register(struct console *c);
+void console_write(const char *s, size_t n);
+int console_getc_wait(void);
+const char *console_names(char *buf, size_t size);
+
+void serial_init(void);
+void vga_init(void);
+
+#endif

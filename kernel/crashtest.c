@@ -1,0 +1,64 @@
+/*
+ * Test-only: the command-line option crash=pf|ud|gp|de|text|panic makes the
+ * kernel fault on purpose a couple of calls deep, so that the exception
+ * dump (registers, CR2, a backtrace with symbol names) can be seen and
+ * checked by tests/boot.  Each should end in a failing exit.
+ */
+#include "kernel/crashtest.h"
+#include "kernel/options.h"
+#include "kernel/printk.h"
+#include "kernel/types.h"
+
+extern char _stext[];
+
+/* Through a variable, so the compiler cannot see (and warn about) the null. */
+static volatile uintptr_t bad_address = 0x8;
+
+static __noinline void crash_null_write(void)
+{
+	*(volatile int *)bad_address = 1;
+}
+
+static __noinline void crash_invalid_opcode(void)
+{
+	asm volatile("ud2");
+}
+
+static __noinline void crash_noncanonical(void)
+{
+	*(volatile int *)(bad_address | 0x8000000000000000UL) = 1;
+}
+
+static __noinline void crash_divide(void)
+{
+	volatile int zero = 0;
+	volatile int x = 1 / zero;
+
+	(void)x;
+}
+
+static __noinline void crash_text_write(void)
+{
+	*(volatile char *)_stext = 0x90;
+}
+
+static __noinline void crash_dispatch(int what)
+{
+	static void (*const fns[])(void) = {
+		[CRASH_PF] = crash_null_write, [CRASH_UD] = crash_invalid_opcode,
+		[CRASH_GP] = crash_noncanonical, [CRASH_DE] = crash_divide,
+		[CRASH_TEXT] = crash_text_write,
+	};
+
+	if (what == CRASH_PANIC)
+		panic("crash=panic asked for a panic");
+	fns[what]();
+}
+
+void crash_test(int what)
+{
+	printk("crashtest: provoking an exception (crash= on the command line)\n");
+	crash_dispatch(what);
+	printk("crashtest: the exception did not happen\n");
+	pvos_exit(EXIT_FAIL);
+}

@@ -1,0 +1,67 @@
+/*
+ * kmain: the boot sequence every entry path shares.  Its printout is meant
+ * to be read by a student: each step says what it found and what it chose.
+ */
+#include "kernel/platform.h"
+#include "kernel/boot_info.h"
+#include "kernel/console.h"
+#include "kernel/options.h"
+#include "kernel/printk.h"
+#include "kernel/selftest.h"
+#include "kernel/crashtest.h"
+#include "pvops/pvops.h"
+#include "pvops/pvops_init.h"
+#include "arch/x86/apic.h"
+
+static const char *const mem_type_names[] = {
+	[MEM_RAM] = "RAM", [MEM_RESERVED] = "reserved", [MEM_ACPI] = "ACPI",
+	[MEM_NVS] = "ACPI NVS", [MEM_UNUSABLE] = "unusable",
+};
+
+static void print_memory_map(void)
+{
+	if (!boot_info.nr_mem)
+		panic("boot: the loader (%s) gave no memory map", boot_info.protocol);
+	printk("boot: memory map:\n");
+	for (int i = 0; i < boot_info.nr_mem; i++) {
+		const struct mem_region *r = &boot_info.mem[i];
+
+		printk("  %016lx-%016lx %s\n", r->base, r->base + r->len - 1,
+		       mem_type_names[r->type]);
+	}
+}
+
+static void banner(const struct platform *p)
+{
+	char names[96];
+
+	printk("\npvos " PVOS_VERSION ": a teaching kernel for paravirtualization\n");
+	printk("boot: entered via %s on %s; consoles: %s\n", boot_info.protocol, p->name,
+	       console_names(names, sizeof(names)));
+	printk("boot: command line \"%s\"\n", boot_info.cmdline);
+}
+
+static void __noreturn idle(void)
+{
+	printk("pvos: boot complete; idling with the timer on (%lu ticks so far).\n", ticks());
+	for (;;)
+		safe_halt();
+}
+
+void kmain(const struct platform *p)
+{
+	p->console_init();
+	banner(p);
+	options_parse(boot_info.cmdline);
+	print_memory_map();
+	p->trap_init();
+	p->memory_init();
+	pvops_init(opt.pvops);
+	p->timer_init();
+	local_irq_enable();
+	if (opt.crash)
+		crash_test(opt.crash);
+	if (opt.selftest)
+		selftest_run_all();
+	idle();
+}

@@ -1,0 +1,31 @@
+/*
+ * The table of pvos's command-line options.  Each has a one-line help
+ * that README.md repeats.
+ */
+#include "kernel/options.h"
+#include "kernel/cmdline.h"
+#include "kernel/printk.h"
+
+struct options opt;
+
+const char *const pvops_choices[] = { "auto", "native", "xen", "kvm", "off", NULL };
+static const char *const crash_choices[] = { "none", "pf", "ud", "gp", "de", "text", "panic", NULL };
+
+static const struct cmdline_opt options[] = {
+	{ "selftest", OPT_FLAG, &opt.selftest, NULL, "run the in-kernel tests (TAP) and exit" },
+	{ "pvops", OPT_CHOICE, &opt.pvops, pvops_choices, "backend to install, or off" },
+	{ "pvops.verbose", OPT_FLAG, &opt.pvops_verbose, NULL, "print each site as it is patched" },
+	{ "pvops.pause", OPT_FLAG, &opt.pvops_pause, NULL, "wait for a key after patching" },
+	{ "pvops.corrupt", OPT_FLAG, &opt.pvops_corrupt, NULL, "test: corrupt 3 site entries" },
+	{ "crash", OPT_CHOICE, &opt.crash, crash_choices, "test: provoke an exception" },
+};
+
+static void warn(const char *msg)
+{
+	printk("cmdline: warning: %s\n", msg);
+}
+
+void options_parse(const char *cmdline)
+{
+	cmdline_parse(cmdline, options, sizeof(options) / sizeof(options[0]), warn);
+}

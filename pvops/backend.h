@@ -1,0 +1,73 @@
+/*
+ * What a backend (backends/native, backends/xen, backends/kvm) uses to plug
+ * into pvops: its descriptor, callee-save thunks for its C functions, and
+ * inline templates for the patcher.
+ */
+#ifndef PVOS_BACKEND_H
+#define PVOS_BACKEND_H
+
+#include "pvops/pvops.h"
+#include "pvops/patch.h"
+
+/*
+ * A backend.  detect() says whether it can run here, and why (or why not),
+ * in a sentence for the boot log.  install() fills pv_ops; it runs with
+ * interrupts off, before the patcher.
+ */
+struct pv_backend {
+	const char *name;		/* "native", "xen-pv", "kvm" */
+	int priority;			/* pvops=auto picks the highest present */
+	bool (*detect)(char *why, size_t size);
+	void (*install)(void);
+};
+
+/* Backends register themselves; pvops/select.c walks the section. */
+#define PV_BACKEND(var) \
+	static const struct pv_backend *const var##_ptr __used \
+		__section(".pv_backends") = &var
+
+/*
+ * PV_CALLEE_SAVE_THUNK(fn) makes fn_thunk: saves every caller-saved register
+ * but %rax, calls the C function fn, restores them.  It is what a callee-save
+ * slot holds when its op is a C function, so that sites which only let the
+ * callee clobber %rax stay correct (Linux's PV_CALLEE_SAVE_REGS_THUNK).
+ */
+#define PV_CALLEE_SAVE_THUNK(fn)					\
+	asm(".pushsection .text, \"ax\"\n"				\
+	    ".globl " #fn "_thunk\n"					\
+	    ".type " #fn "_thunk, @function\n"				\
+	    #fn "_thunk:\n\t"						\
+	    "push %rcx\n\tpush %rdx\n\tpush %rsi\n\tpush %rdi\n\t"	\
+	    "push %r8\n\tpush %r9\n\tpush %r10\n\tpush %r11\n\t"	\
+	    "call " #fn "\n\t"						\
+	    "pop %r11\n\tpop %r10\n\tpop %r9\n\tpop %r8\n\t"		\
+	    "pop %rdi\n\tpop %rsi\n\tpop %rdx\n\tpop %rcx\n\t"		\
+	    "ret\n"							\
+	    ".size " #fn "_thunk, . - " #fn "_thunk\n"			\
+	    ".popsection\n");						\
+	extern char fn##_thunk[]
+
+#define PV_CALLEE_SAVE(fn)	((struct pv_callee_save){ .func = fn##_thunk })
+
+/*
+ * DEF_PV_INSN(name, slot, equiv, clobbers, "asm") records an inline
+ * replacement for op `slot`: the patcher copies the assembled bytes into a
+ * site, but only while pv_ops.slot holds `equiv`, the function the code
+ * stands for.  So a backend that overrides an op automatically stops getting
+ * another backend's inline code for it.  An empty "asm" turns the site into
+ * NOPs.  (Linux's DEF_NATIVE, extended as seed 003's ALTERNATIVE_N asks.)
+ */
+#define DEF_PV_INSN(name, slot, equiv_fn, clb, code_asm)		\
+	asm(".pushsection .rodata.pv_insn_code, \"a\"\n"		\
+	    #name "_code:\n\t" code_asm "\n"				\
+	    #name "_code_end:\n"					\
+	    ".popsection\n");						\
+	extern const uint8_t name##_code[], name##_code_end[];		\
+	static const struct pv_insn name __used __aligned(8)		\
+		__section(".pv_insns") = {				\
+		.op = PV_OP(slot), .clobbers = (clb),			\
+		.code = name##_code, .end = name##_code_end,		\
+		.equiv = (const void *)(equiv_fn),			\
+	}
+
+#endif

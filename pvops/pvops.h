@@ -1,0 +1,231 @@
+/*
+ * The wrappers through which all of pvos does privileged work:
+ * local_irq_save(), write_cr3(), set_pte(), spin_lock(), cpuid(), ...
+ *
+ * In the normal (PARAVIRT=1) build each wrapper is one recorded call site:
+ * an indirect call through its pv_ops slot, plus a struct pv_site in the
+ * .pv_sites section saying where it is, which op, how long, and which
+ * registers the callee may clobber.  The site is always safe to run as it
+ * is; the patcher may later turn it into the native instruction or a direct
+ * call.  In a PARAVIRT=0 build the same wrappers are the native instructions
+ * themselves, with no table and no sites.
+ *
+ * Only pvops/ and backends/ know how this works; the rest of the kernel just
+ * calls the wrappers.
+ */
+#ifndef PVOS_PVOPS_H
+#define PVOS_PVOPS_H
+
+#include "pvops/pv_ops.h"
+#include "backends/native/native.h"
+
+struct spinlock {
+	volatile uint8_t locked;
+};
+#define SPINLOCK_INIT { 0 }
+
+#if PARAVIRT
+
+/* Telling gcc the asm uses %rsp makes it set up the frame before the call. */
+register unsigned long current_stack_pointer asm("rsp");
+
+/*
+ * One call site.  771/772 are local labels: the entry records the site's
+ * start and, as their difference, its length.  The entry layout is
+ * struct pv_site (pvops/site.h).
+ */
+#define PV_ASM_SITE							\
+	"771:\n\t"							\
+	"call *pv_ops+%c[pv_off](%%rip)\n"				\
+	"772:\n\t"							\
+	".pushsection .pv_sites, \"aw\"\n\t"				\
+	".balign 8\n\t"							\
+	".quad 771b\n\t"						\
+	".short %c[pv_op]\n\t"						\
+	".byte 772b-771b, 0\n\t"					\
+	".short %c[pv_clb], 0\n\t"					\
+	".popsection\n"
+
+#define PV_ASM_ARGS(slot, clb)						\
+	[pv_off] "i"(offsetof(struct pv_ops, slot)),			\
+	[pv_op] "i"(PV_OP(slot)), [pv_clb] "i"(clb)
+
+/* Callee-save ops: arguments in %rdi, %rsi; only %rax comes back changed. */
+#define PVOP_CALLEE0(slot) ({						\
+	unsigned long __ret;						\
+	asm volatile(PV_ASM_SITE					\
+		     : "=a"(__ret), "+r"(current_stack_pointer)		\
+		     : PV_ASM_ARGS(slot, PV_CLB_CALLEE)			\
+		     : "memory", "cc");					\
+	__ret; })
+
+#define PVOP_CALLEE1(slot, a1) ({					\
+	unsigned long __ret;						\
+	asm volatile(PV_ASM_SITE					\
+		     : "=a"(__ret), "+r"(current_stack_pointer)		\
+		     : "D"((unsigned long)(a1)),			\
+		       PV_ASM_ARGS(slot, PV_CLB_CALLEE)			\
+		     : "memory", "cc");					\
+	__ret; })
+
+#define PVOP_CALLEE2(slot, a1, a2) ({					\
+	unsigned long __ret;						\
+	asm volatile(PV_ASM_SITE					\
+		     : "=a"(__ret), "+r"(current_stack_pointer)		\
+		     : "D"((unsigned long)(a1)), "S"((unsigned long)(a2)), \
+		       PV_ASM_ARGS(slot, PV_CLB_CALLEE)			\
+		     : "memory", "cc");					\
+	__ret; })
+
+/* Plain C ops: the callee may clobber every caller-saved register. */
+#define PV_C_CLOBBERS "r8", "r9", "r10", "r11", "memory", "cc"
+
+#define PVOP_CALL0(slot) ({						\
+	unsigned long __a, __di, __si, __dx, __cx;			\
+	asm volatile(PV_ASM_SITE					\
+		     : "=a"(__a), "=D"(__di), "=S"(__si), "=d"(__dx),	\
+		       "=c"(__cx), "+r"(current_stack_pointer)		\
+		     : PV_ASM_ARGS(slot, PV_CLB_C_ABI)			\
+		     : PV_C_CLOBBERS);					\
+	(void)__di; (void)__si; (void)__dx; (void)__cx;			\
+	__a; })
+
+#define PVOP_CALL1(slot, a1) ({						\
+	unsigned long __a, __di = (unsigned long)(a1), __si, __dx, __cx;	\
+	asm volatile(PV_ASM_SITE					\
+		     : "=a"(__a), "+D"(__di), "=S"(__si), "=d"(__dx),	\
+		       "=c"(__cx), "+r"(current_stack_pointer)		\
+		     : PV_ASM_ARGS(slot, PV_CLB_C_ABI)			\
+		     : PV_C_CLOBBERS);					\
+	(void)__si; (void)__dx; (void)__cx;				\
+	__a; })
+
+#define PVOP_CALL2(slot, a1, a2) ({					\
+	unsigned long __a, __di = (unsigned long)(a1);			\
+	unsigned long __si = (unsigned long)(a2), __dx, __cx;		\
+	asm volatile(PV_ASM_SITE					\
+		     : "=a"(__a), "+D"(__di), "+S"(__si), "=d"(__dx),	\
+		       "=c"(__cx), "+r"(current_stack_pointer)		\
+		     : PV_ASM_ARGS(slot, PV_CLB_C_ABI)			\
+		     : PV_C_CLOBBERS);					\
+	(void)__dx; (void)__cx;						\
+	__a; })
+
+#define PVOP_CALL3(slot, a1, a2, a3) ({					\
+	unsigned long __a, __di = (unsigned long)(a1);			\
+	unsigned long __si = (unsigned long)(a2);			\
+	unsigned long __dx = (unsigned long)(a3), __cx;			\
+	asm volatile(PV_ASM_SITE					\
+		     : "=a"(__a), "+D"(__di), "+S"(__si), "+d"(__dx),	\
+		       "=c"(__cx), "+r"(current_stack_pointer)		\
+		     : PV_ASM_ARGS(slot, PV_CLB_C_ABI)			\
+		     : PV_C_CLOBBERS);					\
+	(void)__cx;							\
+	__a; })
+
+/* PV(pv-form, native-form): which one this build uses for a wrapper. */
+#define PV(pv, native)	pv
+
+#else /* !PARAVIRT */
+
+#define PV(pv, native)	native
+
+#endif
+
+/* ---- irq ---- */
+static inline unsigned long save_fl(void)
+{ return PV(PVOP_CALLEE0(irq.save_fl), native_save_fl()); }
+static inline void restore_fl(unsigned long f)
+{ PV((void)PVOP_CALLEE1(irq.restore_fl, f), native_restore_fl(f)); }
+static inline void local_irq_disable(void)
+{ PV((void)PVOP_CALLEE0(irq.irq_disable), native_irq_disable()); }
+static inline void local_irq_enable(void)
+{ PV((void)PVOP_CALLEE0(irq.irq_enable), native_irq_enable()); }
+static inline void safe_halt(void)
+{ PV((void)PVOP_CALL0(irq.safe_halt), native_safe_halt()); }
+static inline void halt(void)
+{ PV((void)PVOP_CALL0(irq.halt), native_halt()); }
+
+#define X86_EFLAGS_IF	0x200UL
+#define local_irq_save(f)	do { (f) = save_fl(); local_irq_disable(); } while (0)
+#define local_irq_restore(f)	restore_fl(f)
+static inline bool irqs_disabled(void) { return !(save_fl() & X86_EFLAGS_IF); }
+
+/* ---- mmu ---- */
+static inline unsigned long read_cr2(void)
+{ return PV(PVOP_CALLEE0(mmu.read_cr2), native_read_cr2()); }
+static inline unsigned long read_cr3(void)
+{ return PV(PVOP_CALLEE0(mmu.read_cr3), native_read_cr3()); }
+static inline void write_cr3(unsigned long v)
+{ PV((void)PVOP_CALLEE1(mmu.write_cr3, v), native_write_cr3(v)); }
+static inline void set_pte(pteval_t *p, pteval_t v)
+{ PV((void)PVOP_CALLEE2(mmu.set_pte, p, v), native_set_pte(p, v)); }
+static inline void set_pmd(pteval_t *p, pteval_t v)
+{ PV((void)PVOP_CALLEE2(mmu.set_pmd, p, v), native_set_pte(p, v)); }
+static inline void set_pud(pteval_t *p, pteval_t v)
+{ PV((void)PVOP_CALLEE2(mmu.set_pud, p, v), native_set_pte(p, v)); }
+static inline void set_p4d(pteval_t *p, pteval_t v)
+{ PV((void)PVOP_CALLEE2(mmu.set_p4d, p, v), native_set_pte(p, v)); }
+static inline void pte_clear(pteval_t *p)
+{ PV((void)PVOP_CALLEE1(mmu.pte_clear, p), native_pte_clear(p)); }
+static inline void flush_tlb_one(unsigned long va)
+{ PV((void)PVOP_CALLEE1(mmu.flush_tlb_one, va), native_flush_tlb_one(va)); }
+static inline void flush_tlb_local(void)
+{ PV((void)PVOP_CALLEE0(mmu.flush_tlb_local), native_flush_tlb_local()); }
+static inline pteval_t make_pte(pteval_t v)
+{ return PV(PVOP_CALLEE1(mmu.make_pte, v), native_make_pte(v)); }
+static inline pteval_t pte_val(pteval_t v)
+{ return PV(PVOP_CALLEE1(mmu.pte_val, v), native_pte_val(v)); }
+static inline void paravirt_alloc_pt(unsigned long pfn, int level)
+{ PV((void)PVOP_CALL2(mmu.alloc_pt, pfn, level), ((void)pfn, (void)level)); }
+static inline void paravirt_release_pt(unsigned long pfn, int level)
+{ PV((void)PVOP_CALL2(mmu.release_pt, pfn, level), ((void)pfn, (void)level)); }
+static inline void lazy_mmu_enter(void)
+{ PV((void)PVOP_CALL0(mmu.lazy_mmu_enter), (void)0); }
+static inline void lazy_mmu_flush(void)
+{ PV((void)PVOP_CALL0(mmu.lazy_mmu_flush), (void)0); }
+static inline void lazy_mmu_leave(void)
+{ PV((void)PVOP_CALL0(mmu.lazy_mmu_leave), (void)0); }
+
+/* ---- lock ---- */
+static inline void spin_lock(struct spinlock *l)
+{ PV((void)PVOP_CALL1(lock.spin_lock, l), native_spin_lock(&l->locked)); }
+static inline void spin_unlock(struct spinlock *l)
+{ PV((void)PVOP_CALLEE1(lock.spin_unlock, l), native_spin_unlock(&l->locked)); }
+static inline int spin_trylock(struct spinlock *l)
+{ return PV((int)PVOP_CALL1(lock.spin_trylock, l), native_spin_trylock(&l->locked)); }
+
+/* ---- cpu ---- */
+static inline void cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
+{ PV((void)PVOP_CALL3(cpu.cpuid, leaf, subleaf, r), native_cpuid(leaf, subleaf, r)); }
+static inline uint64_t rdmsr(uint32_t msr)
+{ return PV(PVOP_CALL1(cpu.rdmsr, msr), native_rdmsr(msr)); }
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{ PV((void)PVOP_CALL2(cpu.wrmsr, msr, v), native_wrmsr(msr, v)); }
+static inline void load_idt(const struct desc_ptr *d)
+{ PV((void)PVOP_CALL1(cpu.load_idt, d), native_load_idt(d)); }
+static inline void load_gdt(const struct desc_ptr *d)
+{ PV((void)PVOP_CALL1(cpu.load_gdt, d), native_load_gdt(d)); }
+static inline void load_tr(unsigned int sel)
+{ PV((void)PVOP_CALL1(cpu.load_tr, sel), native_load_tr(sel)); }
+static inline void io_delay(void)
+{ PV((void)PVOP_CALL0(cpu.io_delay), native_io_delay()); }
+static inline void wbinvd(void)
+{ PV((void)PVOP_CALL0(cpu.wbinvd), native_wbinvd()); }
+
+/* ---- apic and time: native versions live in arch/x86 (LAPIC, TSC) ---- */
+void native_apic_eoi(void);
+void native_send_ipi(int cpu, int vector);
+uint64_t native_sched_clock(void);
+uint64_t native_steal_clock(int cpu);
+
+static inline void apic_eoi(void)
+{ PV((void)PVOP_CALL0(apic.eoi), native_apic_eoi()); }
+static inline void apic_send_ipi(int cpu, int vector)
+{ PV((void)PVOP_CALL2(apic.send_ipi, cpu, vector), native_send_ipi(cpu, vector)); }
+static inline uint64_t sched_clock(void)
+{ return PV(PVOP_CALL0(time.sched_clock), native_sched_clock()); }
+static inline uint64_t steal_clock(int cpu)
+{ return PV(PVOP_CALL1(time.steal_clock, cpu), native_steal_clock(cpu)); }
+
+#endif

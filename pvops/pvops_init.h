@@ -1,0 +1,28 @@
+/*
+ * Choosing and installing a backend at boot (pvops/select.c and
+ * pvops/patcher.c).
+ */
+#ifndef PVOS_PVOPS_INIT_H
+#define PVOS_PVOPS_INIT_H
+
+#include "pvops/patch.h"
+
+struct pv_patch_stats {
+	unsigned int sites, inlined, direct, left, refused;
+};
+
+extern struct pv_patch_stats pv_stats;
+extern const char *pv_backend_name;
+
+/* A backend may claim the machine at entry (Xen PV) before the command line is read. */
+void pvops_entered_by(const char *backend, const char *why);
+void pvops_init(int choice);
+void pvops_patch_all(bool patch);
+
+/* For tests and tools: the recorded sites and templates. */
+extern struct pv_site __start_pv_sites[], __stop_pv_sites[];
+const struct pv_insn *pv_find_insn(unsigned int op, const void *target);
+uint64_t pv_slot_value(unsigned int op);
+enum pv_conv pv_conv_of(unsigned int op);
+
+#endif
