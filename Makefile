@@ -24,7 +24,7 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
 	-idirafter /usr/include -I. \
 	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 	-mpreferred-stack-boundary=3 -fno-stack-protector -fno-omit-frame-pointer \
-	-fno-asynchronous-unwind-tables -fno-strict-aliasing -fcf-protection=none \
+	-fno-asynchronous-unwind-tables -fno-strict-aliasing -fno-toplevel-reorder -fno-optimize-sibling-calls -fcf-protection=none \
 	-Wall -Wextra -Werror -Wno-unused-parameter \
 	-DPARAVIRT=$(PARAVIRT) -DPVOS_VERSION='"$(VERSION)"'
 KASFLAGS := -nostdinc -idirafter /usr/include -I. -D__ASSEMBLY__ -DPARAVIRT=$(PARAVIRT)

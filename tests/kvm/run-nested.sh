@@ -35,7 +35,7 @@ cpu_flags='' stats_file='' timeout_s=300 mem=128M
 qemu_args=()
 
 say()   { echo "run-nested: $*" >&2; }
-usage() { sed -n '3,5p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 parse_args() {
     while (( $# )); do

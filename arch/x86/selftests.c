@@ -1,0 +1,147 @@
+/*
+ * Self-tests of the machine-facing parts, run through the same wrappers the
+ * kernel uses (so in a patched kernel they run the patched sites): page
+ * tables, faults, the timer, interrupt flags, cr3, TLB flushes, spinlocks.
+ */
+#include "kernel/selftest.h"
+#include "kernel/string.h"
+#include "arch/x86/apic.h"
+#include "arch/x86/mm.h"
+#include "arch/x86/traps.h"
+#include "pvops/pvops.h"
+
+#define TEST_VA FIXMAP_TEST
+
+SELFTEST(test_map_translate_unmap, "page tables: map, translate, unmap")
+{
+	phys_addr_t page = alloc_page(), pa = 0;
+	pteval_t e = 0;
+
+	st_check(t, map_page(TEST_VA, page, PAGE_KERNEL) == 0, "map_page failed");
+	st_check(t, translate(TEST_VA + 0x123, &pa, &e) && pa == page + 0x123,
+		 "translate gave %lx, want %lx", pa, page + 0x123);
+	st_check(t, (e & PTE_NX) && (e & PTE_W), "entry %lx lacks NX or W", e);
+	*(volatile uint32_t *)(TEST_VA + 8) = 0x5a5a;
+	st_check(t, ((uint32_t *)phys_to_virt(page))[2] == 0x5a5a, "write not seen through the direct map");
+	unmap_page(TEST_VA);
+	st_check(t, !translate(TEST_VA, &pa, NULL), "still mapped after unmap");
+	free_page(page);
+}
+
+static void touch(void *va) { (void)*(volatile uint64_t *)va; }
+
+SELFTEST(test_page_fault_caught, "an expected page fault is caught with the right CR2")
+{
+	struct fault_record r = { 0 };
+	bool faulted = expect_fault(VEC_PF, touch, (void *)(TEST_VA + 0x40), &r);
+
+	st_check(t, faulted, "reading an unmapped page did not fault");
+	st_check(t, r.cr2 == TEST_VA + 0x40, "CR2 %lx, want %lx", r.cr2, TEST_VA + 0x40);
+	st_check(t, !(r.error & 1), "error code %lx says present", r.error);
+}
+
+static void write_text(void *va) { *(volatile uint8_t *)va = 0xcc; }
+
+SELFTEST(test_text_readonly, "writing to kernel text faults")
+{
+	struct fault_record r = { 0 };
+	uint8_t before = *(volatile uint8_t *)_stext;
+
+	st_check(t, expect_fault(VEC_PF, write_text, _stext, &r), "kernel text is writable");
+	st_check(t, (r.error & 3) == 3, "error code %lx: want a write to a present page", r.error);
+	st_check(t, *(volatile uint8_t *)_stext == before, "text changed");
+}
+
+SELFTEST(test_timer_ticks, "timer interrupts arrive")
+{
+	uint64_t start = ticks(), deadline = sched_clock() + 2000000000ULL;
+
+	st_check(t, !irqs_disabled(), "interrupts are off");
+	while (ticks() < start + 3 && sched_clock() < deadline)
+		asm volatile("pause");
+	st_check(t, ticks() >= start + 3, "%lu ticks in 2 s", ticks() - start);
+}
+
+SELFTEST(test_irq_flags, "irq save/restore/disable/enable keep IF right")
+{
+	unsigned long outer, inner;
+
+	local_irq_save(outer);
+	st_check(t, outer & X86_EFLAGS_IF, "interrupts were off before the test");
+	st_check(t, irqs_disabled(), "local_irq_save did not disable");
+	local_irq_save(inner);
+	st_check(t, !(inner & X86_EFLAGS_IF), "nested save saw IF set");
+	local_irq_restore(inner);
+	st_check(t, irqs_disabled(), "restoring a disabled state enabled");
+	local_irq_restore(outer);
+	st_check(t, !irqs_disabled(), "restoring the enabled state left IF clear");
+	local_irq_disable();
+	st_check(t, irqs_disabled(), "local_irq_disable");
+	local_irq_enable();
+	st_check(t, !irqs_disabled(), "local_irq_enable");
+}
+
+SELFTEST(test_cr3_round_trip, "cr3 round trip")
+{
+	unsigned long cr3 = read_cr3();
+
+	st_check(t, (cr3 & PTE_ADDR) == kernel_pgd_phys(), "cr3 %lx, kernel tables at %lx",
+		 cr3, kernel_pgd_phys());
+	write_cr3(cr3);
+	st_check(t, read_cr3() == cr3, "read back %lx after writing %lx", read_cr3(), cr3);
+}
+
+SELFTEST(test_set_pte_walk, "set_pte is visible to a page walk and to the MMU")
+{
+	phys_addr_t page = alloc_page(), pa;
+	pteval_t *e;
+
+	map_page(TEST_VA, page, PAGE_KERNEL);
+	e = lookup_pte(TEST_VA);
+	st_check(t, e != NULL, "no PTE for a mapped page");
+	if (!e)
+		return;
+	set_pte(e, make_pte(page | PAGE_KERNEL_RO));
+	flush_tlb_one(TEST_VA);
+	st_check(t, translate(TEST_VA, &pa, NULL) && pa == page, "walk found %lx", pa);
+	st_check(t, !(pte_val(*e) & PTE_W), "entry still writable: %lx", pte_val(*e));
+	pte_clear(e);
+	flush_tlb_one(TEST_VA);
+	st_check(t, !translate(TEST_VA, &pa, NULL), "pte_clear left it mapped");
+	free_page(page);
+}
+
+SELFTEST(test_tlb_flush_remap, "a remap is seen after flush_tlb_one")
+{
+	phys_addr_t a = alloc_page(), b = alloc_page();
+	volatile uint32_t *va = (volatile uint32_t *)TEST_VA;
+
+	*(uint32_t *)phys_to_virt(a) = 0xaaaa;
+	*(uint32_t *)phys_to_virt(b) = 0xbbbb;
+	map_page(TEST_VA, a, PAGE_KERNEL);
+	st_check(t, *va == 0xaaaa, "first mapping reads %x", *va);
+	set_pte(lookup_pte(TEST_VA), make_pte(b | PAGE_KERNEL));
+	flush_tlb_one(TEST_VA);
+	st_check(t, *va == 0xbbbb, "after remap and flush_tlb_one reads %x", *va);
+	set_pte(lookup_pte(TEST_VA), make_pte(a | PAGE_KERNEL));
+	flush_tlb_local();
+	st_check(t, *va == 0xaaaa, "after remap and flush_tlb_local reads %x", *va);
+	unmap_page(TEST_VA);
+	free_page(a);
+	free_page(b);
+}
+
+SELFTEST(test_spinlock_ops, "spin_lock, spin_trylock, spin_unlock")
+{
+	struct spinlock l = SPINLOCK_INIT;
+
+	st_check(t, spin_trylock(&l), "trylock of a free lock failed");
+	st_check(t, !spin_trylock(&l), "trylock of a held lock succeeded");
+	spin_unlock(&l);
+	st_check(t, l.locked == 0, "unlock left %u", l.locked);
+	spin_lock(&l);
+	st_check(t, l.locked == 1, "lock left %u", l.locked);
+	spin_unlock(&l);
+	st_check(t, spin_trylock(&l), "lock not free after unlock");
+	spin_unlock(&l);
+}
