@@ -26,6 +26,7 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
 	-mpreferred-stack-boundary=3 -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -fno-toplevel-reorder -fno-optimize-sibling-calls -fcf-protection=none \
 	-Wall -Wextra -Werror -Wno-unused-parameter \
+	-D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__ \
 	-DPARAVIRT=$(PARAVIRT) -DPVOS_VERSION='"$(VERSION)"'
 KASFLAGS := -nostdinc -idirafter /usr/include -I. -D__ASSEMBLY__ -DPARAVIRT=$(PARAVIRT)
 KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T boot/linker.ld

@@ -39,7 +39,7 @@ void print_symbol(uint64_t addr)
 	const char *name = ksym_lookup(addr, &off);
 
 	if (name)
-		printk("<%s+%#lx>", name, off);
+		printk("<%s+0x%lx>", name, off);
 	else
 		printk("<?>");
 }

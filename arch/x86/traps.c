@@ -89,6 +89,23 @@ static void dump_registers(const struct trap_frame *f)
 	printk("  R13 %016lx  R14 %016lx  R15 %016lx\n", f->r13, f->r14, f->r15);
 }
 
+/*
+ * A function that faults before (or without) setting up its frame leaves its
+ * caller's return address on top of the stack, where the frame-pointer walk
+ * cannot see it.  Print it marked '?', as Linux marks unreliable entries.
+ */
+static void print_stack_guess(const struct trap_frame *f)
+{
+	uint64_t off, word;
+	phys_addr_t pa;
+
+	if (f->rsp & 7 || f->rsp < KERNEL_VMA || !translate(f->rsp, &pa, NULL))
+		return;
+	word = *(const uint64_t *)f->rsp;
+	if (word != f->rip && ksym_lookup(word, &off) && off)
+		printk("  ? %016lx <%s+0x%lx>\n", word, ksym_lookup(word, &off), off);
+}
+
 static void __noreturn exception_dump(struct trap_frame *f)
 {
 	int depth = this_cpu()->in_exception++;
@@ -104,6 +121,7 @@ static void __noreturn exception_dump(struct trap_frame *f)
 	printk("  Call trace:\n    %016lx ", f->rip);
 	print_symbol(f->rip);
 	printk("\n");
+	print_stack_guess(f);
 	dump_backtrace(f->rbp);
 	pvos_exit(EXIT_FAIL);
 }

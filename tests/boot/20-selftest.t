@@ -1,0 +1,32 @@
+#!/bin/bash
+# `selftest` passes in every mode: patched native (the default), pvops=off
+# (every site an indirect call), and the PARAVIRT=0 build (no sites at all).
+. "$(dirname "$0")/lib.sh"
+plan 11
+
+log=$TMP/patched.log
+st=$(boot_elf "$ROOT/build/pvos.elf" "selftest" "$log")
+ok $((st != 1)) "patched native: QEMU exit status 1 (pass), got $st"
+selftest_all_ok "$log"; ok $? "patched native: every TAP line ok"
+has '^pvops: backend native \(auto' "$log"; ok $? "patched native: backend line"
+has '^pvops: [0-9]+ sites: [1-9][0-9]* inline, [0-9]+ direct, 0 left indirect, 0 refused$' "$log"
+ok $? "patched native: 0 left indirect, 0 refused"
+diag_log "$log"
+
+log=$TMP/off.log
+st=$(boot_elf "$ROOT/build/pvos.elf" "selftest pvops=off" "$log")
+ok $((st != 1)) "pvops=off: QEMU exit status 1 (pass), got $st"
+selftest_all_ok "$log"; ok $? "pvops=off: every TAP line ok"
+n=$(grep -aoE '^pvops: [0-9]+ sites' "$log" | grep -oE '[0-9]+')
+has "^pvops: $n sites: 0 inline, 0 direct, $n left indirect, 0 refused\$" "$log"
+ok $? "pvops=off: all $n sites left indirect"
+diag_log "$log"
+
+log=$TMP/nopv.log
+st=$(boot_elf "$ROOT/build-nopv/pvos.elf" "selftest" "$log")
+ok $((st != 1)) "PARAVIRT=0: QEMU exit status 1 (pass), got $st"
+selftest_all_ok "$log"; ok $? "PARAVIRT=0: every TAP line ok"
+has '^pvops: backend none \(PARAVIRT=0' "$log"; ok $? "PARAVIRT=0: no backend"
+objdump -h "$ROOT/build-nopv/pvos.elf" | grep -q pv_sites
+ok $((! $?)) "PARAVIRT=0: the image has no .pv_sites section"
+diag_log "$log"
