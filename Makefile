@@ -21,7 +21,7 @@ QEMU := qemu-system-x86_64
 GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
-	-idirafter /usr/include -I. \
+	-idirafter /usr/include -idirafter /usr/include/x86_64-linux-gnu -I. \
 	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 	-mpreferred-stack-boundary=3 -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -fno-toplevel-reorder -fno-optimize-sibling-calls -fcf-protection=none \
@@ -38,13 +38,13 @@ ifeq ($(PARAVIRT),0)
 KSRC += pvops/nopv.c
 else
 KSRC += pvops/pv_ops.c pvops/patch.c pvops/patcher.c pvops/select.c pvops/selftests.c \
-	$(wildcard backends/*/*.c)
+	$(wildcard backends/*/*.c) $(wildcard backends/*/*.S)
 endif
 KOBJ := $(patsubst %,$(B)/obj/%.o,$(basename $(KSRC)))
 DEPFILES := $(KOBJ:.o=.d)
 
-.PHONY: all deps ensure-deps iso run debug test host-test boot-test check-sites clean help
-all: $(B)/pvos.elf $(B)/pvos.iso
+.PHONY: all deps ensure-deps iso run debug test host-test boot-test check-sites tools-test clean help
+all: $(B)/pvos.elf $(B)/pvos.iso build/tools/pvsites
 
 deps:
 	tools/deps.sh
@@ -95,7 +95,7 @@ HOSTCC := gcc
 HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I.
 .PHONY: tools
 tools: build/tools/pvsites
-build/tools/pvsites: tools/pvsites.c pvops/site.h pvops/pv_ops.h | ensure-deps
+build/tools/pvsites: tools/pvsites.c pvops/site.h pvops/pv_ops.h pvops/patch.c pvops/patch.h | ensure-deps
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOSTCFLAGS) -o $@ tools/pvsites.c -lelf
 
@@ -120,19 +120,25 @@ HOST_TESTS := $(patsubst tests/host/%.c,build/host/%,$(wildcard tests/host/test_
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DPARAVIRT=1 \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
+# The kernel's string.c is built freestanding; hosted gcc would treat its names as builtins.
+build/host/test_vsprintf build/host/test_cmdline: HOST_CFLAGS += -fno-builtin
 build/host/test_vsprintf: kernel/vsprintf.c kernel/string.c
 build/host/test_cmdline: kernel/cmdline.c kernel/vsprintf.c kernel/string.c
 build/host/test_pagealloc: kernel/pagealloc.c
 build/host/test_patch: pvops/patch.c
 build/host/%: tests/host/%.c | ensure-deps
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) -o $@ $^ -lcmocka
+	$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -MF $@.d -o $@ $^ -lcmocka
 
 host-test: $(HOST_TESTS)
 	CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' $(HOST_TESTS)
 
 check-sites: build/pvos.elf build/tools/pvsites
-	tools/check-sites.sh build/pvos.elf
+	tools/check-sites.sh --strict build/pvos.elf
+
+tools-test: build/pvos.elf build/tools/pvsites
+	$(MAKE) PARAVIRT=0 build-nopv/pvos.elf
+	prove tests/tools/
 
 boot-test: all
 	$(MAKE) PARAVIRT=0 build-nopv/pvos.elf
@@ -141,6 +147,7 @@ boot-test: all
 test: ensure-deps
 	$(MAKE) host-test
 	$(MAKE) check-sites
+	$(MAKE) tools-test
 	$(MAKE) boot-test
 
 clean:
@@ -149,4 +156,4 @@ clean:
 help:
 	@sed -n '1,9p' Makefile
 
--include $(DEPFILES)
+-include $(DEPFILES) $(wildcard build/host/*.d)

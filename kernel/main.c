@@ -9,6 +9,7 @@
 #include "kernel/printk.h"
 #include "kernel/selftest.h"
 #include "kernel/crashtest.h"
+#include "kernel/hoststat.h"
 #include "pvops/pvops.h"
 #include "pvops/pvops_init.h"
 #include "arch/x86/apic.h"
@@ -63,5 +64,7 @@ void kmain(const struct platform *p)
 		crash_test(opt.crash);
 	if (opt.selftest)
 		selftest_run_all();
+	if (opt.hoststat)
+		hoststat_run();
 	idle();
 }

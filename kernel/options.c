@@ -18,6 +18,8 @@ static const struct cmdline_opt options[] = {
 	{ "pvops.pause", OPT_FLAG, &opt.pvops_pause, NULL, "wait for a key after patching" },
 	{ "pvops.corrupt", OPT_FLAG, &opt.pvops_corrupt, NULL, "test: corrupt 3 site entries" },
 	{ "crash", OPT_CHOICE, &opt.crash, crash_choices, "test: provoke an exception" },
+	{ "xen.bad_update", OPT_FLAG, &opt.xen_bad_update, NULL, "test: a page-table update Xen refuses" },
+	{ "hoststat", OPT_FLAG, &opt.hoststat, NULL, "pause around workloads for host counters" },
 };
 
 static void warn(const char *msg)

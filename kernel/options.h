@@ -15,6 +15,8 @@ struct options {
 	int pvops_pause;	/* wait for a key after patching (inspection) */
 	int pvops_corrupt;	/* test: corrupt site entries before patching */
 	int crash;		/* test: provoke an exception (enum crash_choice) */
+	int xen_bad_update;	/* test: a bad mmu_update under Xen PV (must panic) */
+	int hoststat;		/* pause around workloads for the host's counters */
 };
 
 extern struct options opt;

@@ -27,6 +27,9 @@ static void pad(struct out *o, char c, int n)
 		put(o, c);
 }
 
+/* Wider fields are cut to this: no format can ask for gigabytes of padding. */
+#define WIDTH_MAX 4096
+
 struct spec {
 	int width;
 	bool zero, left, alt;
@@ -106,15 +109,16 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
 			break;
 	}
 	if (*f == '*') {
-		sp->width = va_arg(*ap, int);
-		if (sp->width < 0) {
-			sp->left = true;
-			sp->width = -sp->width;
-		}
+		int w = va_arg(*ap, int);
+
+		sp->left |= w < 0;
+		sp->width = w < 0 ? (w < -WIDTH_MAX ? WIDTH_MAX : -w) : MIN(w, WIDTH_MAX);
 		f++;
 	}
-	while (*f >= '0' && *f <= '9')
+	while (*f >= '0' && *f <= '9') {
 		sp->width = sp->width * 10 + (*f++ - '0');
+		sp->width = MIN(sp->width, WIDTH_MAX);
+	}
 	for (; *f == 'l' || *f == 'z'; f++)
 		sp->lng = (*f == 'z') ? 1 : sp->lng + 1;
 	if (sp->lng > 2)

@@ -95,6 +95,16 @@ struct pv_time_ops {
 	uint64_t (*steal_clock)(int cpu);	/* nanoseconds stolen by the host */
 };
 
+/*
+ * A raw hypercall in KVM's register convention (Linux's kvm_hypercallN):
+ * number in %rax, arguments in %rbx, %rcx, %rdx, %rsi, result in %rax, every
+ * other register preserved.  Its sites are patched to the vmcall or vmmcall
+ * instruction itself.  Natively there is no one to call: it returns -ENOSYS.
+ */
+struct pv_hv_ops {
+	struct pv_callee_save hypercall;
+};
+
 struct pv_ops {
 	struct pv_irq_ops irq;
 	struct pv_mmu_ops mmu;
@@ -102,6 +112,7 @@ struct pv_ops {
 	struct pv_cpu_ops cpu;
 	struct pv_apic_ops apic;
 	struct pv_time_ops time;
+	struct pv_hv_ops hv;
 };
 
 extern struct pv_ops pv_ops;
@@ -147,7 +158,8 @@ extern struct pv_ops pv_ops;
 	X(apic, eoi, C)					\
 	X(apic, send_ipi, C)				\
 	X(time, sched_clock, C)				\
-	X(time, steal_clock, C)
+	X(time, steal_clock, C)				\
+	X(hv, hypercall, CALLEE)
 
 /* The op number recorded in a site: its slot's index in the table. */
 #define PV_OP(slot)	(offsetof(struct pv_ops, slot) / sizeof(void *))

@@ -74,6 +74,14 @@ static const struct pv_backend *choose_named(int choice, char *why, size_t size)
 	return find_backend("native");
 }
 
+/* A backend must fill every slot: an empty one would be a call to address 0. */
+static void check_table(const struct pv_backend *b)
+{
+	for (unsigned int op = 0; op < PV_NR_OPS; op++)
+		if (!((const uint64_t *)&pv_ops)[op])
+			panic("pvops: backend %s left %s empty", b->name, pv_op_info[op].name);
+}
+
 void pvops_init(int choice)
 {
 	const struct pv_backend *b;
@@ -91,6 +99,7 @@ void pvops_init(int choice)
 		b = choose_named(choice, why, sizeof(why));
 	}
 	b->install();
+	check_table(b);
 	pv_backend_name = b->name;
 	printk("pvops: backend %s (%s%s)\n", b->name, why,
 	       choice == PVOPS_OFF ? "; pvops=off: every site stays an indirect call" : "");

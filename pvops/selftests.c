@@ -72,11 +72,3 @@ SELFTEST(test_site_counts, "boot counts add up and match the mode")
 	else
 		st_check(t, c->refused == 3, "%u refused, want the 3 corrupted", c->refused);
 }
-
-SELFTEST(test_unpatched_slot_call, "an indirect call through the table reaches the backend")
-{
-	unsigned long (*fn)(void) = (unsigned long (*)(void))pv_ops.mmu.read_cr3.func;
-
-	/* Called from C: fine, a callee-save thunk is also a valid C function. */
-	st_check(t, fn() == read_cr3(), "table's read_cr3 disagrees with the site's");
-}

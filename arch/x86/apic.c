@@ -42,19 +42,26 @@ void native_send_ipi(int cpu, int vector)
 	lapic_write(APIC_ICR_LO, (uint32_t)vector);
 }
 
+/* Old 8259s need a pause between command bytes: the classic io_delay. */
+static void pic_out(uint16_t port, uint8_t v)
+{
+	outb(port, v);
+	io_delay();
+}
+
 /* Remap the 8259s to vectors 0x20-0x2f, then mask every line. */
 static void pic_disable(void)
 {
-	outb(0x20, 0x11);
-	outb(0xa0, 0x11);
-	outb(0x21, 0x20);
-	outb(0xa1, 0x28);
-	outb(0x21, 0x04);
-	outb(0xa1, 0x02);
-	outb(0x21, 0x01);
-	outb(0xa1, 0x01);
-	outb(0x21, 0xff);
-	outb(0xa1, 0xff);
+	static const uint8_t init[][2] = {
+		{ 0x20, 0x11 }, { 0xa0, 0x11 },		/* ICW1: init, ICW4 follows */
+		{ 0x21, 0x20 }, { 0xa1, 0x28 },		/* ICW2: vector bases */
+		{ 0x21, 0x04 }, { 0xa1, 0x02 },		/* ICW3: cascade on line 2 */
+		{ 0x21, 0x01 }, { 0xa1, 0x01 },		/* ICW4: 8086 mode */
+		{ 0x21, 0xff }, { 0xa1, 0xff },		/* mask all */
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(init); i++)
+		pic_out(init[i][0], init[i][1]);
 }
 
 void lapic_init(void)

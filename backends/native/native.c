@@ -58,6 +58,17 @@ void pv_native_load_tr(unsigned int sel) { native_load_tr(sel); }
 void pv_native_io_delay(void) { native_io_delay(); }
 void pv_native_wbinvd(void) { native_wbinvd(); }
 
+/* No hypervisor: a hypercall fails with -ENOSYS (38), touching only %rax. */
+asm(".pushsection .text, \"ax\"\n"
+    ".globl pv_native_hypercall\n"
+    ".type pv_native_hypercall, @function\n"
+    "pv_native_hypercall:\n\t"
+    "mov $-38, %rax\n\t"
+    "ret\n"
+    ".size pv_native_hypercall, . - pv_native_hypercall\n"
+    ".popsection\n");
+extern char pv_native_hypercall[];
+
 PV_CALLEE_SAVE_THUNK(pv_native_save_fl);
 PV_CALLEE_SAVE_THUNK(pv_native_restore_fl);
 PV_CALLEE_SAVE_THUNK(pv_native_irq_disable);
@@ -125,6 +136,9 @@ PV_CALLEE_SAVE_THUNK(pv_native_spin_unlock);
 	.time = {							\
 		.sched_clock = native_sched_clock,			\
 		.steal_clock = native_steal_clock,			\
+	},								\
+	.hv = {								\
+		.hypercall = { .func = pv_native_hypercall },		\
 	},								\
 }
 

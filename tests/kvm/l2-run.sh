@@ -77,7 +77,8 @@ emit_stats() {
     out "KVMSTAT| " "$label$out"
 }
 
-# Forward guest lines; answer "kvmstat: snapshot <label>" with stats + 1 byte.
+# Forward guest lines; answer "kvmstat: snapshot <label>" (the probe) or
+# "hoststat: snapshot <label>" (pvos's kernel/hoststat.c) with stats + 1 byte.
 reader() {
     while IFS= read -r line <&3 || [ -n "$line" ]; do
         line=${line%"$CR"}
@@ -86,9 +87,9 @@ reader() {
                 line=${line%"$EOF_MARK"}
                 [ -z "$line" ] || out "L2| " "$line"
                 return 0 ;;
-            "kvmstat: snapshot "*)
+            "kvmstat: snapshot "*|"hoststat: snapshot "*)
                 out "L2| " "$line"
-                emit_stats "${line#kvmstat: snapshot }"
+                emit_stats "${line#*: snapshot }"
                 printf 'g' >&4 ;;
             *) out "L2| " "$line" ;;
         esac

@@ -1,0 +1,91 @@
+/*
+ * The KVM backend.  Under KVM the CPU virtualizes cli/sti and paging in
+ * hardware, so, as Linux does, pvos keeps those ops native (and patched
+ * inline) and paravirtualizes only what still costs a VM exit or is better
+ * told by the host: the clock (kvmclock), stolen time, EOI (PV EOI), the
+ * I/O delay (nothing at all), and hypercalls.  Everything else is inherited
+ * from the native backend.
+ *
+ * Detection follows Linux: the hypervisor bit in CPUID.1:ECX, then the
+ * signature "KVMKVMKVM\0\0\0" in leaves 0x40000000..0x4000ff00 (KVM with
+ * Hyper-V enlightenments sits at 0x40000100), then the feature bits of the
+ * following leaf.
+ */
+#include "backends/kvm/kvm.h"
+#include "backends/native/native_ops.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+#include "kernel/vsprintf.h"
+
+struct kvm_state kvm;
+
+static void signature(uint32_t leaf, char sig[13])
+{
+	struct cpuid_regs r;
+
+	cpuid(leaf, 0, &r);
+	memcpy(sig, &r.ebx, 4);
+	memcpy(sig + 4, &r.ecx, 4);
+	memcpy(sig + 8, &r.edx, 4);
+	sig[12] = '\0';
+	for (int i = 0; i < 12; i++)
+		if (sig[i] && (sig[i] < 0x20 || sig[i] > 0x7e))
+			sig[i] = '?';
+}
+
+static bool kvm_detect(char *why, size_t size)
+{
+	struct cpuid_regs r;
+	char sig[13], first[13];
+
+	cpuid(1, 0, &r);
+	if (!(r.ecx & (1u << 31))) {
+		snprintf(why, size, "CPUID.1:ECX has no hypervisor bit");
+		return false;
+	}
+	signature(KVM_CPUID_SIGNATURE, first);
+	for (uint32_t base = KVM_CPUID_SIGNATURE; base < 0x40010000; base += 0x100) {
+		signature(base, sig);
+		if (!memcmp(sig, "KVMKVMKVM\0\0\0", 12)) {
+			kvm.base = base;
+			cpuid(base + 1, 0, &r);
+			kvm.features = r.eax;
+			snprintf(why, size, "CPUID %#x: KVMKVMKVM, features %#x", base, kvm.features);
+			return true;
+		}
+	}
+	snprintf(why, size, "CPUID 0x40000000 says \"%s\", no KVMKVMKVM signature", first);
+	return false;
+}
+
+static void report_smp_features(void)
+{
+	static const struct { int bit; const char *name, *use; } later[] = {
+		{ KVM_FEATURE_PV_UNHALT, "PV_UNHALT", "lock.wait/kick" },
+		{ KVM_FEATURE_PV_TLB_FLUSH, "PV_TLB_FLUSH", "remote TLB flushes" },
+		{ KVM_FEATURE_PV_SEND_IPI, "PV_SEND_IPI", "apic.send_ipi" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(later); i++)
+		printk("kvm: %s %s (for %s, once pvos runs several CPUs)\n", later[i].name,
+		       kvm_has(later[i].bit) ? "offered" : "not offered", later[i].use);
+}
+
+static void kvm_install(void)
+{
+	pv_ops = native_pv_ops;	/* start native, override what KVM does better */
+	kvm_install_clock();
+	kvm_install_steal_time();
+	kvm_install_pv_eoi();
+	kvm_install_io_delay();
+	kvm_install_hypercall();
+	report_smp_features();
+}
+
+static const struct pv_backend kvm_backend = {
+	.name = "kvm",
+	.priority = 10,
+	.detect = kvm_detect,
+	.install = kvm_install,
+};
+PV_BACKEND(kvm_backend);

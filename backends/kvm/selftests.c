@@ -1,0 +1,136 @@
+/*
+ * Self-tests of the KVM backend, run under real KVM (tests/kvm boots pvos
+ * nested in QEMU).  On any other machine they skip, saying why.  When QEMU
+ * hides a feature (-cpu host,-kvm-pv-eoi,...), the test of that feature
+ * checks that the native op stayed instead.
+ */
+#include "kernel/selftest.h"
+#include "kernel/string.h"
+#include "backends/kvm/kvm.h"
+#include "backends/native/native_ops.h"
+#include "pvops/pvops_init.h"
+#include "arch/x86/apic.h"
+#include "arch/x86/mm.h"
+
+static bool under_kvm(struct st_ctx *t)
+{
+	if (strcmp(pv_backend_name, "kvm")) {
+		st_skip(t, "not running on the kvm backend");
+		return false;
+	}
+	return true;
+}
+
+static void wait_ticks(uint64_t n)
+{
+	uint64_t end = ticks() + n, deadline = native_rdtsc() + tsc_khz() * 1000 * 5;
+
+	while (ticks() < end && native_rdtsc() < deadline)
+		safe_halt();
+}
+
+SELFTEST(test_kvmclock, "kvm: kvmclock is monotonic and advances with the timer")
+{
+	uint64_t prev, t0, t1, n0;
+
+	if (!under_kvm(t))
+		return;
+	if (!kvm.clock) {
+		st_check(t, pv_ops.time.sched_clock == native_sched_clock, "sched_clock not native");
+		return;
+	}
+	prev = sched_clock();
+	for (int i = 0; i < 100000; i++) {
+		uint64_t now = sched_clock();
+
+		st_check(t, now >= prev, "went back from %lu to %lu", prev, now);
+		prev = now;
+	}
+	n0 = ticks();
+	t0 = sched_clock();
+	wait_ticks(20);
+	t1 = sched_clock();
+	/* 20 ticks at 100 Hz: 200 ms; allow a wide band, the host is nested TCG. */
+	st_check(t, t1 - t0 >= 100000000ULL * (ticks() - n0) / 20, "%lu ns for %lu ticks",
+		 t1 - t0, ticks() - n0);
+}
+
+SELFTEST(test_kvm_steal_time, "kvm: steal-time record registered, version protocol kept")
+{
+	const volatile struct kvm_steal_time *st = kvm_steal_record();
+
+	if (!under_kvm(t))
+		return;
+	if (!kvm.steal) {
+		st_check(t, steal_clock(0) == 0, "native steal_clock is not 0");
+		return;
+	}
+	uint64_t s0, s1;
+
+	st_check(t, (rdmsr(MSR_KVM_STEAL_TIME) & ~63ULL) == virt_to_phys((const void *)st),
+		 "MSR holds %lx", rdmsr(MSR_KVM_STEAL_TIME));
+	s0 = steal_clock(0);
+	wait_ticks(5);
+	s1 = steal_clock(0);
+	st_check(t, st->version != 0 && !(st->version & 1), "record version %u", st->version);
+	st_check(t, s1 >= s0, "steal time went back from %lu to %lu", s0, s1);
+}
+
+SELFTEST(test_kvm_pv_eoi, "kvm: timer interrupts keep arriving; PV EOI skips APIC writes")
+{
+	uint64_t skipped = kvm.eoi_skipped, start = ticks();
+
+	if (!under_kvm(t))
+		return;
+	wait_ticks(20);
+	st_check(t, ticks() >= start + 20, "%lu ticks", ticks() - start);
+	if (kvm.pv_eoi)
+		st_check(t, kvm.eoi_skipped > skipped, "no EOI write skipped in %lu ticks",
+			 ticks() - start);
+	else
+		st_check(t, pv_ops.apic.eoi == native_apic_eoi, "apic.eoi not native");
+}
+
+SELFTEST(test_kvm_hypercalls, "kvm: VAPIC_POLL_IRQ returns 0, an unknown hypercall -KVM_ENOSYS")
+{
+	long r;
+
+	if (!under_kvm(t))
+		return;
+	r = kvm_hypercall0(KVM_HC_VAPIC_POLL_IRQ);
+	st_check(t, r == 0, "KVM_HC_VAPIC_POLL_IRQ returned %ld", r);
+	r = kvm_hypercall2(0xfff0, 1, 2);
+	st_check(t, r == -KVM_ENOSYS, "hypercall 0xfff0 returned %ld", r);
+}
+
+static int check_sites_of(unsigned int op, const uint8_t *code, size_t n, struct st_ctx *t)
+{
+	int found = 0;
+	uint8_t nops[PV_SITE_MAX_LEN];
+
+	for (const struct pv_site *s = __start_pv_sites; s < __stop_pv_sites; s++) {
+		if (s->op != op)
+			continue;
+		found++;
+		pv_nop_fill(nops, s->len - (unsigned int)n);
+		st_check(t, !memcmp((const void *)s->addr, code, n) &&
+			     !memcmp((const uint8_t *)s->addr + n, nops, s->len - n),
+			 "site %lx holds other bytes", (unsigned long)s->addr);
+	}
+	return found;
+}
+
+SELFTEST(test_kvm_sites, "kvm: hypercall sites hold this vendor's instruction, io_delay sites NOPs")
+{
+	static const uint8_t vmcall[] = { 0x0f, 0x01, 0xc1 }, vmmcall[] = { 0x0f, 0x01, 0xd9 };
+	static const uint8_t outb80[] = { 0xe6, 0x80 };
+
+	if (!under_kvm(t))
+		return;
+	st_check(t, check_sites_of(PV_OP(hv.hypercall), kvm.amd ? vmmcall : vmcall, 3, t) > 0,
+		 "no hypercall site");
+	if (kvm.nop_io_delay)
+		st_check(t, check_sites_of(PV_OP(cpu.io_delay), NULL, 0, t) > 0, "no io_delay site");
+	else
+		st_check(t, check_sites_of(PV_OP(cpu.io_delay), outb80, 2, t) > 0, "no io_delay site");
+}

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# check-sites.t - TAP test (run by prove) of tools/check-sites.sh.
+#
+# Proves the checker can fail: it links tiny fake kernels (a pv_ops table,
+# a .pv_sites section with one entry, and code at the kernel's address) and
+# expects check-sites.sh to pass the one whose only call through pv_ops is
+# recorded, and to reject, naming the function, the ones with an unrecorded
+# `call *pv_ops+16(%rip)`, a CSE-style load of a slot into a register, and
+# an absolute-addressed load.  Then it checks the real build/pvos.elf passes.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+cd "$REPO"
+work=$(mktemp -d "${TMPDIR:-/tmp}/check-sites-t.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+n=0 failed=0
+check() {  # check DESCRIPTION COMMAND... : one TAP line from the command's status
+    local desc=$1
+    shift
+    n=$((n + 1))
+    if "$@"; then echo "ok $n - $desc"
+    else echo "not ok $n - $desc"; failed=$((failed + 1)); fi
+}
+
+if [ ! -e build/pvos.elf ] || [ ! -x build/tools/pvsites ]; then
+    make -s build/pvos.elf build/tools/pvsites >&2
+fi
+
+# fake NAME [-DSTRAY] [-DCSE] [-DABS]: link $work/NAME.elf from the source below.
+cat > "$work/fake.S" <<'ASM'
+	.text
+	.globl _start
+	.type _start, @function
+_start:
+	.type recorded_caller, @function
+recorded_caller:
+1:	call *pv_ops+8(%rip)		/* op 1, irq.restore_fl: recorded */
+	ret
+	.size recorded_caller, . - recorded_caller
+#ifdef STRAY
+	.type stray_call, @function
+stray_call:
+	nop
+	call *pv_ops+16(%rip)		/* op 2: NOT recorded */
+	ret
+	.size stray_call, . - stray_call
+#endif
+#ifdef CSE
+	.type cse_user, @function
+cse_user:
+	mov pv_ops+24(%rip), %rax	/* the slot kept in a register ... */
+	call *%rax			/* ... and called where no site is */
+	ret
+	.size cse_user, . - cse_user
+#endif
+#ifdef ABS
+	.type abs_user, @function
+abs_user:
+	mov pv_ops+32, %rax		/* -mcmodel=kernel style: disp32, no %rip */
+	jmp *%rax
+	.size abs_user, . - abs_user
+#endif
+	.pushsection .pv_sites, "aw"
+	.balign 8
+	.quad 1b
+	.short 1			/* op */
+	.byte 6, 0			/* len, flags */
+	.short 1, 0			/* clobbers: rax (callee-save op) */
+	.popsection
+
+	.data
+	.balign 8
+	.globl pv_ops
+	.type pv_ops, @object
+pv_ops:	.zero 320
+	.size pv_ops, . - pv_ops
+ASM
+fake() {
+    local name=$1
+    shift
+    gcc -c -D__ASSEMBLY__ "$@" -o "$work/$name.o" "$work/fake.S" &&
+        ld -nostdlib -static -z noexecstack -Ttext=0xffffffff80100000 -e _start \
+            -o "$work/$name.elf" "$work/$name.o" 2> "$work/$name.ld.log"
+}
+# run NAME: check-sites on the fake; output in $work/NAME.out, status in $work/NAME.rc
+run() {
+    local rc=0
+    tools/check-sites.sh --objdir "$work/no-objects" "$work/$1.elf" > "$work/$1.out" 2>&1 || rc=$?
+    echo "$rc" > "$work/$1.rc"
+}
+rc() { [ "$(cat "$work/$1.rc")" = "$2" ]; }
+says() { grep -q -- "$2" "$work/$1.out"; }
+fails_naming() { rc "$1" 1 && says "$1" "$2"; }
+
+echo "1..12"
+all_fakes() { fake clean && fake stray -DSTRAY && fake cse -DCSE && fake abs -DABS; }
+check "fake kernels assemble and link" all_fakes
+for f in clean stray cse abs; do run $f; done
+
+check "clean fake: passes" rc clean 0
+check "clean fake: summary counts 1 site and 1 call" \
+    says clean "check-sites: 1 sites recorded, 1 indirect calls through pv_ops, all recorded"
+check "unrecorded call *pv_ops+16(%rip): fails" rc stray 1
+check "unrecorded call: names stray_call+0x1 and the slot" \
+    fails_naming stray "stray_call+0x1: indirect call through pv_ops+0x10 (op 2) is not a recorded site"
+check "unrecorded call: shows the instruction" says stray "call \*0x.*(%rip).*<pv_ops+0x10>"
+check "CSE load of a slot into a register: fails naming cse_user" \
+    fails_naming cse "cse_user+0x0: loads the slot pv_ops+0x18"
+check "absolute (disp32) load of a slot: fails naming abs_user" \
+    fails_naming abs "abs_user+0x0: loads the slot pv_ops+0x20"
+allowed() { tools/check-sites.sh --objdir "$work/no-objects" --allow cse_user "$work/cse.elf" > /dev/null 2>&1; }
+check "--allow lets a named function load slots" allowed
+
+rc=0
+tools/check-sites.sh build/pvos.elf > "$work/real.out" 2>&1 || rc=$?
+sed 's/^/# /' "$work/real.out"
+check "build/pvos.elf: passes" [ "$rc" = 0 ]
+check "build/pvos.elf: summary line" grep -q "^check-sites: [0-9]* sites recorded, [0-9]* indirect calls through pv_ops, all recorded" "$work/real.out"
+sites=$(build/tools/pvsites --raw build/pvos.elf | wc -l)
+check "build/pvos.elf: site count agrees with pvsites --raw ($sites)" \
+    grep -q "^check-sites: $sites sites recorded" "$work/real.out"
+
+[ "$failed" = 0 ]

@@ -1,0 +1,524 @@
+/*
+ * pvsites: list and check the pv_ops call sites recorded in a pvos kernel.
+ *
+ *     pvsites [--raw] build/pvos.elf
+ *
+ * Every wrapper in pvops/pvops.h leaves a `call *pv_ops+OFF(%rip)` in the
+ * kernel text and a struct pv_site (pvops/site.h) describing it.  At boot the
+ * patcher rewrites each site in place, trusting the entry completely, so a
+ * wrong entry means corrupted code.  This tool shows what the patcher will
+ * see, before anything boots: one line per entry with its address,
+ * function+offset, op name, length, clobbers, original bytes and their
+ * disassembly, each entry checked with the kernel's own checks
+ * (pv_check_entry and pv_check_bytes from pvops/patch.c, included below).
+ *
+ * The entries are the .pv_sites section, or, in the linked kernel where
+ * boot/linker.ld folds that section into .data, the bytes between the
+ * __start_pv_sites and __stop_pv_sites symbols.
+ *
+ * --raw prints only "addr op len" per entry (hex, decimal, decimal), for
+ * tools/check-sites.sh.  Exit status: 0 all entries sound, 1 a bad entry or
+ * no usable site table, 2 usage or unreadable input.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pvops/pv_ops.h"
+#include "pvops/patch.c"	/* the kernel's checks, verbatim */
+
+#define SITE_SIZE 16
+STATIC_ASSERT(sizeof(struct pv_site) == SITE_SIZE);
+
+/* Op names and conventions, by op number, from the one list in pv_ops.h. */
+#define OP_ENTRY(group, op, conv) [PV_OP(group.op)] = { #group "." #op, PV_CONV_##conv },
+static const struct pv_op_info ops[PV_NR_OPS] = { PV_OP_LIST(OP_ENTRY) };
+
+static const char *const clobber_names[] = {
+	"rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
+};
+
+struct sym {
+	uint64_t addr;
+	int rank;		/* which of several symbols at one address wins */
+	const char *name;
+};
+
+struct insn {
+	uint64_t addr;
+	char *text;
+};
+
+struct image {
+	const char *path;
+	Elf *elf;
+	uint64_t text_addr, text_size;
+	const uint8_t *text;
+	uint64_t pv_ops;
+	int have_pv_ops;
+	const uint8_t *sites;	/* the raw entries */
+	size_t sites_size;
+	struct sym *syms;
+	size_t nsyms;
+	struct insn *insns;
+	size_t ninsns;
+};
+
+static const char *prog = "pvsites";
+
+static void die(int status, const char *fmt, ...) __printf(2, 3) __attribute__((noreturn));
+static void die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p)
+		die(2, "out of memory");
+	return p;
+}
+
+static enum pv_conv conv_of(unsigned int op)
+{
+	return op < PV_NR_OPS && ops[op].name ? ops[op].conv : PV_CONV_NONE;
+}
+
+/* ---- reading the ELF ---- */
+
+static Elf *open_elf(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	Elf *elf;
+	GElf_Ehdr eh;
+
+	if (fd < 0)
+		die(2, "%s: %s", path, strerror(errno));
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		die(2, "libelf: %s", elf_errmsg(-1));
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF)
+		die(2, "%s: not an ELF file", path);
+	if (!gelf_getehdr(elf, &eh) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_machine != EM_X86_64)
+		die(2, "%s: not an x86-64 ELF64 file", path);
+	return elf;
+}
+
+static const char *scn_name(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh)
+{
+	size_t shstrndx;
+	const char *name;
+
+	if (!gelf_getshdr(scn, sh) || elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return "";
+	name = elf_strptr(elf, shstrndx, sh->sh_name);
+	return name ? name : "";
+}
+
+static Elf_Scn *find_scn(Elf *elf, const char *want, GElf_Shdr *sh)
+{
+	for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn))
+		if (strcmp(scn_name(elf, scn, sh), want) == 0)
+			return scn;
+	return NULL;
+}
+
+/* The allocated section holding [addr, addr+size), with its file bytes. */
+static const uint8_t *bytes_at(Elf *elf, uint64_t addr, uint64_t size)
+{
+	GElf_Shdr sh;
+
+	for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) ||
+		    sh.sh_type != SHT_PROGBITS || addr < sh.sh_addr ||
+		    addr - sh.sh_addr + size > sh.sh_size)
+			continue;
+		d = elf_getdata(scn, NULL);
+		if (!d || !d->d_buf || d->d_size != sh.sh_size)
+			return NULL;
+		return (const uint8_t *)d->d_buf + (addr - sh.sh_addr);
+	}
+	return NULL;
+}
+
+static int sym_cmp(const void *a, const void *b)
+{
+	const struct sym *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->rank - y->rank;
+}
+
+/* Functions are preferred to labels, and globals to locals, at one address. */
+static int sym_rank(const GElf_Sym *s)
+{
+	return (GELF_ST_TYPE(s->st_info) == STT_FUNC) * 2 +
+	       (GELF_ST_BIND(s->st_info) != STB_LOCAL);
+}
+
+/* Remember one symbol: pv_ops and the site table bounds, and text symbols. */
+static void note_sym(struct image *im, const GElf_Sym *s, const char *name, size_t text_ndx,
+		     uint64_t *start, uint64_t *stop)
+{
+	int type = GELF_ST_TYPE(s->st_info);
+
+	if (strcmp(name, "pv_ops") == 0) {
+		im->pv_ops = s->st_value;
+		im->have_pv_ops = 1;
+	} else if (strcmp(name, "__start_pv_sites") == 0) {
+		*start = s->st_value;
+	} else if (strcmp(name, "__stop_pv_sites") == 0) {
+		*stop = s->st_value;
+	}
+	if (s->st_shndx == text_ndx && *name && (type == STT_FUNC || type == STT_NOTYPE))
+		im->syms[im->nsyms++] = (struct sym){ s->st_value, sym_rank(s), name };
+}
+
+/* Read the symbol table; *start and *stop get the site table bounds, if any. */
+static void read_syms(struct image *im, size_t text_ndx, uint64_t *start, uint64_t *stop)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_scn(im->elf, ".symtab", &sh);
+	Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
+	size_t n = d && sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+
+	im->syms = xcalloc(n, sizeof(*im->syms));
+	for (size_t i = 0; i < n; i++) {
+		GElf_Sym s;
+		const char *name;
+
+		if (!gelf_getsym(d, (int)i, &s))
+			continue;
+		name = elf_strptr(im->elf, sh.sh_link, s.st_name);
+		note_sym(im, &s, name ? name : "", text_ndx, start, stop);
+	}
+	qsort(im->syms, im->nsyms, sizeof(*im->syms), sym_cmp);
+}
+
+static void read_text(struct image *im)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_scn(im->elf, ".text", &sh);
+
+	if (!scn)
+		die(1, "%s: no .text section", im->path);
+	im->text_addr = sh.sh_addr;
+	im->text_size = sh.sh_size;
+	im->text = bytes_at(im->elf, sh.sh_addr, sh.sh_size);
+	if (!im->text)
+		die(1, "%s: cannot read .text", im->path);
+}
+
+/* The entries: the .pv_sites section, else __start/__stop_pv_sites in .data. */
+static void find_sites(struct image *im, uint64_t start, uint64_t stop)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_scn(im->elf, ".pv_sites", &sh);
+
+	if (scn) {
+		Elf_Data *d = elf_getdata(scn, NULL);
+
+		im->sites = d ? d->d_buf : NULL;
+		im->sites_size = d ? d->d_size : 0;
+	} else if (start && stop >= start && (stop > start || im->have_pv_ops)) {
+		im->sites_size = stop - start;
+		im->sites = bytes_at(im->elf, start, im->sites_size);
+		if (!im->sites && im->sites_size)
+			die(1, "%s: cannot read the site table at %" PRIx64, im->path, start);
+	} else {
+		die(1, "%s: no .pv_sites: built with PARAVIRT=0?", im->path);
+	}
+	if (im->sites_size % SITE_SIZE)
+		die(1, "%s: truncated .pv_sites: %zu bytes is not a multiple of %d",
+		    im->path, im->sites_size, SITE_SIZE);
+	if (im->sites_size && !im->have_pv_ops)
+		die(1, "%s: no pv_ops symbol: cannot check the sites' calls", im->path);
+}
+
+static void load_image(struct image *im, const char *path)
+{
+	GElf_Shdr sh;
+	uint64_t start = 0, stop = 0;
+
+	im->path = path;
+	im->elf = open_elf(path);
+	read_text(im);
+	read_syms(im, elf_ndxscn(find_scn(im->elf, ".text", &sh)), &start, &stop);
+	find_sites(im, start, stop);
+}
+
+/* ---- disassembly: one objdump over the whole image ---- */
+
+/* path in single quotes for the shell, ' written as '\'' */
+static char *shell_quote(const char *s)
+{
+	char *q = xcalloc(4 * strlen(s) + 3, 1), *p = q;
+
+	*p++ = '\'';
+	for (; *s; s++) {
+		if (*s == '\'') {
+			memcpy(p, "'\\''", 4);
+			p += 4;
+		} else {
+			*p++ = *s;
+		}
+	}
+	*p = '\'';
+	return q;
+}
+
+/* "addr:\tmnemonic  operands" -> the instruction, blanks squeezed; 0 if not one. */
+static int parse_insn(const char *line, struct insn *in)
+{
+	char *end, *t;
+	const char *p = line + strspn(line, " ");
+
+	in->addr = strtoull(p, &end, 16);
+	if (end == p || *end != ':' || end[1] != '\t')
+		return 0;
+	p = end + 2;
+	in->text = t = xcalloc(strlen(p) + 1, 1);
+	for (; *p && *p != '\n'; p++)
+		if (!(*p == ' ' || *p == '\t') || (t > in->text && t[-1] != ' '))
+			*t++ = *p == '\t' ? ' ' : *p;
+	while (t > in->text && t[-1] == ' ')
+		*--t = 0;
+	return 1;
+}
+
+static int insn_cmp(const void *a, const void *b)
+{
+	const struct insn *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static void disassemble(struct image *im)
+{
+	char *q = shell_quote(im->path), cmd[64 + 4 * 4096], line[4096];
+	size_t cap = 4096;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "objdump -d -w --no-show-raw-insn -M att %s 2>/dev/null", q);
+	free(q);
+	f = popen(cmd, "r");
+	if (!f)
+		die(2, "cannot run objdump: %s", strerror(errno));
+	im->insns = xcalloc(cap, sizeof(*im->insns));
+	while (fgets(line, sizeof(line), f)) {
+		if (im->ninsns == cap) {
+			im->insns = realloc(im->insns, (cap *= 2) * sizeof(*im->insns));
+			if (!im->insns)
+				die(2, "out of memory");
+		}
+		im->ninsns += parse_insn(line, &im->insns[im->ninsns]);
+	}
+	if (pclose(f) != 0 || !im->ninsns)
+		fprintf(stderr, "%s: warning: objdump failed; no disassembly\n", prog);
+	qsort(im->insns, im->ninsns, sizeof(*im->insns), insn_cmp);
+}
+
+/* Index of the last entry at or below addr in a sorted array; -1 if none. */
+#define FLOOR(arr, n, a) ({						\
+	long __lo = 0, __hi = (long)(n) - 1, __r = -1;			\
+	while (__lo <= __hi) {						\
+		long __m = (__lo + __hi) / 2;				\
+		if ((arr)[__m].addr <= (a)) { __r = __m; __lo = __m + 1; } \
+		else __hi = __m - 1;					\
+	}								\
+	__r; })
+
+/* ---- one site ---- */
+
+static struct pv_site decode_site(const uint8_t *p)
+{
+	struct pv_site s;
+	uint64_t addr = 0;
+
+	for (int i = 7; i >= 0; i--)
+		addr = addr << 8 | p[i];
+	s.addr = addr;
+	s.op = (uint16_t)(p[8] | p[9] << 8);
+	s.len = p[10];
+	s.flags = p[11];
+	s.clobbers = (uint16_t)(p[12] | p[13] << 8);
+	s.reserved = (uint16_t)(p[14] | p[15] << 8);
+	return s;
+}
+
+/* The kernel's checks, then one of ours: the site starts an instruction. */
+static const char *check_site(const struct image *im, const struct pv_site *s)
+{
+	struct pv_check_ctx ctx = {
+		.text_start = im->text_addr, .text_end = im->text_addr + im->text_size,
+		.table = im->pv_ops, .nr_ops = PV_NR_OPS, .conv_of = conv_of,
+	};
+	const char *bad = pv_check_entry(s, &ctx);
+	long i;
+
+	if (bad)
+		return bad;
+	bad = pv_check_bytes(s, im->text + (s->addr - im->text_addr), &ctx);
+	if (bad)
+		return bad;
+	i = FLOOR(im->insns, im->ninsns, s->addr);
+	if (im->ninsns && (i < 0 || im->insns[i].addr != s->addr))
+		return "site does not start an instruction";
+	return NULL;
+}
+
+static void print_where(const struct image *im, uint64_t addr)
+{
+	long i = FLOOR(im->syms, im->nsyms, addr);
+	char buf[128];
+
+	if (i < 0 || addr < im->text_addr || addr - im->text_addr >= im->text_size)
+		snprintf(buf, sizeof(buf), "(not in .text)");
+	else
+		snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, im->syms[i].name,
+			 addr - im->syms[i].addr);
+	printf(" %-30s", buf);
+}
+
+static void print_clobbers(unsigned int clb)
+{
+	char buf[64] = "";
+
+	if (clb == PV_CLB_C_ABI)
+		strcpy(buf, "c-abi");
+	else if (!clb)
+		strcpy(buf, "none");
+	for (unsigned int b = 0; clb != PV_CLB_C_ABI && b < 16; b++) {
+		if (!(clb & (1u << b)))
+			continue;
+		if (*buf)
+			strcat(buf, ",");
+		if (b < ARRAY_SIZE(clobber_names))
+			strcat(buf, clobber_names[b]);
+		else
+			sprintf(buf + strlen(buf), "bit%u", b);
+	}
+	printf(" %-12s", buf);
+}
+
+/* The site's original bytes, or ?? where they are not in .text. */
+static void print_bytes(const struct image *im, const struct pv_site *s)
+{
+	char buf[3 * PV_SITE_MAX_LEN + 1] = "", *p = buf;
+	unsigned int n = s->len < PV_SITE_MAX_LEN ? s->len : PV_SITE_MAX_LEN;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t off = s->addr + i - im->text_addr;
+
+		if (s->addr + i >= im->text_addr && off < im->text_size)
+			p += sprintf(p, "%s%02x", i ? " " : "", im->text[off]);
+		else
+			p += sprintf(p, "%s??", i ? " " : "");
+	}
+	printf(" %-*s", 3 * PV_SITE_CALL_LEN - 1, buf);
+}
+
+/* Every instruction that overlaps [addr, addr+len), len at most 15. */
+static void print_disasm(const struct image *im, const struct pv_site *s)
+{
+	long i = FLOOR(im->insns, im->ninsns, s->addr);
+	uint64_t end = s->addr + (s->len < PV_SITE_MAX_LEN ? s->len : PV_SITE_MAX_LEN);
+	const char *sep = "  ";
+
+	if (i < 0)
+		i = 0;
+	for (; i < (long)im->ninsns && im->insns[i].addr < end; i++) {
+		if (im->insns[i].addr + PV_SITE_MAX_LEN <= s->addr)
+			continue;
+		printf("%s%s", sep, im->insns[i].text);
+		sep = " ; ";
+	}
+}
+
+/* One line; returns 1 if the entry is bad. */
+static int show_site(const struct image *im, size_t idx, const struct pv_site *s, int raw)
+{
+	const char *bad = check_site(im, s);
+	char opname[32];
+
+	if (raw) {
+		printf("%016" PRIx64 " %u %u\n", s->addr, s->op, s->len);
+		if (bad)
+			fprintf(stderr, "%s: entry #%zu: BAD: %s\n", prog, idx, bad);
+		return bad != NULL;
+	}
+	if (conv_of(s->op))
+		snprintf(opname, sizeof(opname), "%s", ops[s->op].name);
+	else
+		snprintf(opname, sizeof(opname), "op#%u", s->op);
+	printf("%4zu %016" PRIx64, idx, s->addr);
+	print_where(im, s->addr);
+	printf(" %-20s len %-2u", opname, s->len);
+	print_clobbers(s->clobbers);
+	print_bytes(im, s);
+	print_disasm(im, s);
+	if (bad)
+		printf("   <== BAD: %s", bad);
+	putchar('\n');
+	return bad != NULL;
+}
+
+/* ---- main ---- */
+
+static void print_summary(const struct image *im, const unsigned int *count, size_t bad)
+{
+	size_t n = im->sites_size / SITE_SIZE;
+
+	printf("pvsites: %zu sites, %zu bad;", n, bad);
+	for (unsigned int op = 0; op < PV_NR_OPS; op++)
+		if (count[op])
+			printf(" %s %u", ops[op].name, count[op]);
+	printf("\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct image im = { 0 };
+	unsigned int count[PV_NR_OPS] = { 0 };
+	size_t n, bad = 0;
+	int raw = argc == 3 && strcmp(argv[1], "--raw") == 0;
+
+	if (argc != 2 + raw || argv[1 + raw][0] == '-')
+		die(2, "usage: pvsites [--raw] KERNEL.elf");
+	load_image(&im, argv[1 + raw]);
+	disassemble(&im);
+	n = im.sites_size / SITE_SIZE;
+	if (!raw)
+		printf("   # address          function+offset                op"
+		       "                   len clobbers     bytes             disassembly\n");
+	for (size_t i = 0; i < n; i++) {
+		struct pv_site s = decode_site(im.sites + i * SITE_SIZE);
+
+		bad += show_site(&im, i, &s, raw);
+		if (conv_of(s.op))
+			count[s.op]++;
+	}
+	if (!raw)
+		print_summary(&im, count, bad);
+	if (bad)
+		fprintf(stderr, "%s: %zu of %zu entries are bad\n", prog, bad, n);
+	return bad ? 1 : 0;
+}
