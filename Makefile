@@ -43,7 +43,7 @@ endif
 KOBJ := $(patsubst %,$(B)/obj/%.o,$(basename $(KSRC)))
 DEPFILES := $(KOBJ:.o=.d)
 
-.PHONY: all deps ensure-deps iso run debug test host-test boot-test check-sites tools-test clean help
+.PHONY: all deps ensure-deps iso run run-kvm debug test host-test boot-test check-sites tools-test kvm-test clean help
 all: $(B)/pvos.elf $(B)/pvos.iso build/tools/pvsites
 
 deps:
@@ -110,6 +110,19 @@ run: $(B)/pvos.iso
 		$(QEMU_DISPLAY) -serial mon:stdio -cdrom $(B)/pvos.iso; \
 	st=$$?; echo "run: QEMU exited with $$st (1 = pvos passed, 3 = pvos failed)"
 
+# Under KVM: directly where /dev/kvm is usable, else nested in QEMU TCG
+# (Debian's Linux with kvm-amd inside; see tests/kvm/README.md).
+run-kvm: $(B)/pvos.iso
+	@if [ -w /dev/kvm ]; then \
+		echo "run-kvm: /dev/kvm is usable: QEMU -accel kvm -cpu host; quit with Ctrl-A X"; \
+		$(QEMU) -accel kvm -cpu host $(QEMU_COMMON) $(QEMU_DISPLAY) -serial mon:stdio -cdrom $(B)/pvos.iso; \
+	else \
+		echo "run-kvm: no usable /dev/kvm here: booting pvos under real KVM nested in QEMU TCG"; \
+		echo "run-kvm: (Linux + kvm-amd in the middle; first run builds build/kvm/, ~20 s; Ctrl-C to stop)"; \
+		tests/kvm/run-nested.sh --live --timeout $${RUN_KVM_TIMEOUT:-600} $(B)/pvos.elf "$(ARGS)"; \
+		st=$$?; echo "run-kvm: exit status $$st (1 = pvos passed, 3 = pvos failed, 124 = timed out)"; \
+	fi
+
 debug: $(B)/pvos.iso
 	@echo "debug: QEMU is stopped at the first instruction, gdbstub on :1234. In another terminal:"
 	@echo "    gdb $(B)/pvos.elf -ex 'target remote :1234' -ex 'break kmain' -ex continue"
@@ -144,11 +157,16 @@ boot-test: all
 	$(MAKE) PARAVIRT=0 build-nopv/pvos.elf
 	prove tests/boot/
 
+# pvos under real KVM: nested in QEMU TCG here (tests/kvm/README.md).
+kvm-test: build/pvos.elf
+	prove tests/kvm/
+
 test: ensure-deps
 	$(MAKE) host-test
 	$(MAKE) check-sites
 	$(MAKE) tools-test
 	$(MAKE) boot-test
+	$(MAKE) kvm-test
 
 clean:
 	rm -rf build build-nopv

@@ -34,9 +34,10 @@ build_or_skip() {
     if (( rc == 77 )); then
         echo "1..0 # SKIP ${out#SKIP }"; exit 0
     elif (( rc != 0 )); then
-        echo "1..0 # SKIP build-initramfs.sh failed ($rc): $(tail -n 1 "$work/build.err")"
+        # A broken build is a failure, not a reason to skip.
+        echo "Bail out! build-initramfs.sh failed ($rc): $(tail -n 1 "$work/build.err")"
         cat "$work/build.err" >&2
-        exit 0
+        exit 1
     fi
     make -s -C "$HERE/probe" O="$OUT" >&2
 }

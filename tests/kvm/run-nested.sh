@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run-nested.sh - run a guest kernel ELF under real KVM, nested inside QEMU TCG.
 #
-#   run-nested.sh [--cpu-flags ',-kvm-pv-eoi,...'] [--stats FILE]
+#   run-nested.sh [--cpu-flags ',-kvm-pv-eoi,...'] [--stats FILE] [--live]
 #                 [--timeout SECS] [--mem SIZE] [--qemu-arg ARG]...
 #                 KERNEL.ELF "guest command line"
 #
@@ -12,7 +12,8 @@
 # cpio archive, so changing the guest never rebuilds the base.  If the host
 # has a usable /dev/kvm, L1 is skipped and l2-run.sh runs here directly.
 #
-# stdout: the guest's serial output.  --stats FILE: one line per
+# stdout: the guest's serial output (--live: as it comes, for `make run-kvm`,
+# instead of at the end).  --stats FILE: one line per
 # "kvmstat: snapshot <label>" handshake, "<label> <stat>=<value> ...".
 # Exit: the L2 QEMU's status (isa-debug-exit: 1 = guest wrote 0 = pass,
 # 3 = guest wrote 1 = fail, ...); 124 = timeout; 125 = harness failure
@@ -31,7 +32,7 @@ OUT=${PVOS_KVM_BUILD:-$REPO/build/kvm}
 EXIT_TIMEOUT=124
 EXIT_HARNESS=125
 
-cpu_flags='' stats_file='' timeout_s=300 mem=128M
+cpu_flags='' stats_file='' timeout_s=300 mem=128M live=''
 qemu_args=()
 
 say()   { echo "run-nested: $*" >&2; }
@@ -42,6 +43,7 @@ parse_args() {
         case $1 in
             --cpu-flags) cpu_flags=${2?}; shift 2 ;;
             --stats)     stats_file=${2?}; shift 2 ;;
+            --live)      live=1; shift ;;
             --timeout)   timeout_s=${2?}; shift 2 ;;
             --mem)       mem=${2?}; shift 2 ;;
             --qemu-arg)  qemu_args+=("${2?}"); shift 2 ;;
@@ -111,8 +113,17 @@ run_outer() {
         -kernel "$OUT/vmlinuz" -initrd "$img" \
         -append "console=ttyS0 panic=-1 loglevel=4 mitigations=off" \
         -display none -nodefaults -serial stdio -no-reboot \
-        < /dev/null > "$log" 2>&1 || rc=$?
+        < /dev/null 2>&1 | live_filter > "$log" || rc=$?
     return $rc
+}
+
+# With --live, show the guest's lines as they arrive (on stderr, the terminal).
+live_filter() {
+    if [[ -n $live ]]; then
+        tee >(tr -d '\r' | awk '/^L2\| / { print substr($0, 5); fflush() }' >&2)
+    else
+        cat
+    fi
 }
 
 run_direct() {
@@ -127,8 +138,8 @@ run_direct() {
 # $work/status.
 demux() {
     local log=$1 stats=$2
-    tr -d '\r' < "$log" | awk -v stats="$stats" '
-        /^L2\| /       { print substr($0, 5); fflush(); next }
+    tr -d '\r' < "$log" | awk -v stats="$stats" -v live="$live" '
+        /^L2\| /       { if (!live) print substr($0, 5); fflush(); next }
         /^L2\|$/       { print ""; next }
         /^KVMSTAT\| /  { print substr($0, 10) > stats; next }
         /^L2-ERR\| /   { print "run-nested: L2 QEMU: " substr($0, 9) > "/dev/stderr"; next }
