@@ -38,7 +38,7 @@ ifeq ($(PARAVIRT),0)
 KSRC += pvops/nopv.c
 else
 KSRC += pvops/pv_ops.c pvops/patch.c pvops/patcher.c pvops/select.c pvops/selftests.c \
-	$(wildcard backends/*/*.c) $(wildcard backends/*/*.S)
+	$(wildcard backends/*/*.c) $(wildcard backends/*/*.S) boot/xen_head.S
 endif
 KOBJ := $(patsubst %,$(B)/obj/%.o,$(basename $(KSRC)))
 DEPFILES := $(KOBJ:.o=.d)
@@ -88,6 +88,7 @@ $(B)/pvos.iso: $(B)/pvos.elf iso/grub.cfg | ensure-deps
 	@rm -rf $(B)/isodir && mkdir -p $(B)/isodir/boot/grub
 	cp $(B)/pvos.elf $(B)/isodir/boot/pvos.elf
 	cp iso/grub.cfg $(B)/isodir/boot/grub/grub.cfg
+	if [ -f $(XEN_GZ) ]; then cp $(XEN_GZ) $(B)/isodir/boot/xen.gz; fi
 	grub-mkrescue -o $@ $(B)/isodir 2> $(B)/grub-mkrescue.log || { cat $(B)/grub-mkrescue.log; exit 1; }
 
 # ---- host tools ----
@@ -127,6 +128,24 @@ debug: $(B)/pvos.iso
 	@echo "debug: QEMU is stopped at the first instruction, gdbstub on :1234. In another terminal:"
 	@echo "    gdb $(B)/pvos.elf -ex 'target remote :1234' -ex 'break kmain' -ex continue"
 	$(QEMU) -accel tcg $(QEMU_COMMON) $(QEMU_DISPLAY) -serial mon:stdio -s -S -cdrom $(B)/pvos.iso
+
+# Xen 4.17 (Debian's xen-hypervisor-4.17-amd64) in QEMU with pvos as its PV
+# dom0: Xen's and pvos's output share the serial console.  ARGS= adds to
+# pvos's command line (e.g. ARGS=selftest).  docs/xen.md explains.
+XEN_GZ := /boot/xen-4.17-amd64.gz
+XEN_CMDLINE := console=com1 com1=115200,8n1 dom0_mem=64M noreboot=false
+build/xen/xen: | ensure-deps
+	@test -f $(XEN_GZ) || { echo "run-xen: $(XEN_GZ) missing: apt-get install xen-hypervisor-4.17-amd64"; exit 1; }
+	@mkdir -p $(dir $@)
+	zcat $(XEN_GZ) > $@
+
+.PHONY: run-xen
+run-xen: $(B)/pvos.elf build/xen/xen
+	@echo "run-xen: Xen 4.17 in QEMU (TCG), pvos as PV dom0; quit with Ctrl-A X"
+	$(QEMU) -machine pc -cpu max,-smap -m 512 -no-reboot $(QEMU_DISPLAY) -serial mon:stdio \
+		-device isa-debug-exit,iobase=0xf4,iosize=4 -kernel build/xen/xen \
+		-append "$(XEN_CMDLINE)" -initrd "$(B)/pvos.elf $(ARGS)"; \
+	st=$$?; echo "run-xen: QEMU exited with $$st (1 = pvos passed, 3 = pvos failed)"
 
 # ---- tests ----
 HOST_TESTS := $(patsubst tests/host/%.c,build/host/%,$(wildcard tests/host/test_*.c))

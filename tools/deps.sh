@@ -6,7 +6,8 @@
 set -eu
 
 PACKAGES="gcc make binutils libc6-dev perl grub-pc-bin grub-common xorriso mtools
-qemu-system-x86 libcmocka-dev libelf-dev libxen-dev linux-libc-dev"
+qemu-system-x86 libcmocka-dev libelf-dev libxen-dev linux-libc-dev
+xen-hypervisor-4.17-amd64 busybox-static cpio"
 
 missing=""
 for p in $PACKAGES; do

@@ -128,6 +128,17 @@ unsigned long kernel_pgd_phys(void)
 	return kernel_pgd_pa;
 }
 
+/*
+ * Take over page tables someone else built as the kernel's own (Xen PV:
+ * the bootstrap tables at start_info->pt_base, which a PV guest cannot
+ * replace wholesale).  The direct map must already reach them.
+ */
+void paging_adopt(phys_addr_t root_pa)
+{
+	kernel_pgd_pa = root_pa;
+	kernel_pgd = phys_to_virt(root_pa);
+}
+
 static void map_range(unsigned long va, phys_addr_t pa, size_t len, pteval_t prot)
 {
 	for (size_t off = 0; off < len; off += PAGE_SIZE)

@@ -1,0 +1,183 @@
+/*
+ * The xen-pv pv_ops table: irq, cpu, apic and time ops here; the MMU ops in
+ * mmu.c.  A PV kernel runs in ring 3, so "cli" becomes a byte in shared
+ * memory (the vCPU's event-upcall mask), "hlt" a SCHEDOP_block, and the
+ * instructions Xen does not let a guest have panic with a clear message.
+ *
+ * Callee-save slots hold PV_CALLEE_SAVE_THUNK thunks around the C
+ * functions.  The irq ops have no inline form: a site is 6 bytes, and the
+ * shortest useful store, `movb $1, upcall_mask(%rip)`, is 7 (docs/xen.md).
+ */
+#include "backends/xen/xen.h"
+#include "backends/native/native_ops.h"
+#include "kernel/printk.h"
+
+/* ---- irq: the event-upcall mask is the virtual IF (1 = "cli") ---- */
+
+unsigned long xen_save_fl(void)
+{
+	return xen_vcpu()->evtchn_upcall_mask ? 0 : X86_EFLAGS_IF;
+}
+
+/* Events that arrived while masked are delivered by the next hypercall. */
+void xen_force_upcall(void)
+{
+	HYPERVISOR_xen_version(XENVER_version, NULL);
+}
+
+static void xen_unmask_events(void)
+{
+	volatile struct vcpu_info *v = xen_vcpu();
+
+	v->evtchn_upcall_mask = 0;
+	barrier();		/* unmask, then look: a later event upcalls by itself */
+	if (v->evtchn_upcall_pending)
+		xen_force_upcall();
+}
+
+void xen_restore_fl(unsigned long f)
+{
+	if (f & X86_EFLAGS_IF)
+		xen_unmask_events();
+	else
+		xen_vcpu()->evtchn_upcall_mask = 1;
+	barrier();
+}
+
+void xen_irq_disable(void)
+{
+	xen_vcpu()->evtchn_upcall_mask = 1;
+	barrier();
+}
+
+void xen_irq_enable(void)
+{
+	xen_unmask_events();
+}
+
+/* SCHEDOP_block unmasks events and sleeps until one is pending: "sti; hlt". */
+static void xen_safe_halt(void)
+{
+	xen_check(HYPERVISOR_sched_op(SCHEDOP_block, NULL), "sched_op(SCHEDOP_block)");
+}
+
+/* With events masked nothing would wake a block: give the CPU away instead. */
+static void xen_halt(void)
+{
+	if (xen_vcpu()->evtchn_upcall_mask)
+		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	else
+		xen_safe_halt();
+}
+
+PV_CALLEE_SAVE_THUNK(xen_save_fl);
+PV_CALLEE_SAVE_THUNK(xen_restore_fl);
+PV_CALLEE_SAVE_THUNK(xen_irq_disable);
+PV_CALLEE_SAVE_THUNK(xen_irq_enable);
+
+/* ---- cpu: what Xen does not let a PV guest do ---- */
+
+/* cpuid is unprivileged; Xen sees it anyway if it turned on CPUID faulting. */
+static void xen_cpuid(uint32_t leaf, uint32_t sub, struct cpuid_regs *r)
+{
+	native_cpuid(leaf, sub, r);
+}
+
+static uint64_t xen_rdmsr(uint32_t msr)
+{
+	panic("xen: rdmsr(%#x): pvos reads no MSR under Xen PV", msr);
+}
+
+static void xen_wrmsr(uint32_t msr, uint64_t v)
+{
+	panic("xen: wrmsr(%#x, %#lx): pvos writes no MSR under Xen PV", msr, v);
+}
+
+/* Xen owns the IDT, GDT and TSS; xen_platform uses set_trap_table instead. */
+static void xen_load_idt(const struct desc_ptr *d)
+{
+	panic("xen: load_idt(%lx): a PV guest has no IDT; use set_trap_table", d->base);
+}
+
+static void xen_load_gdt(const struct desc_ptr *d)
+{
+	panic("xen: load_gdt(%lx): a PV guest runs on Xen's GDT", d->base);
+}
+
+static void xen_load_tr(unsigned int sel)
+{
+	panic("xen: load_tr(%#x): a PV guest has no TSS of its own", sel);
+}
+
+/* Nothing to wait for (no ISA bus of ours), nothing to write back (Xen's job). */
+void xen_nop(void) { }
+
+/* ---- apic: events replace the LAPIC ---- */
+
+/* An event is acknowledged by clearing its pending bit (events.c). */
+static void xen_send_ipi(int cpu, int vector)
+{
+	panic("xen: send_ipi(cpu %d, vector %#x): pvos runs one vCPU under Xen", cpu, vector);
+}
+
+DEF_PV_INSN(xen_insn_io_delay, cpu.io_delay, xen_nop, PV_CLB_NONE, "");
+DEF_PV_INSN(xen_insn_wbinvd, cpu.wbinvd, xen_nop, PV_CLB_NONE, "");
+DEF_PV_INSN(xen_insn_eoi, apic.eoi, xen_nop, PV_CLB_NONE, "");
+
+/* mmu.c */
+extern char xen_read_cr2_thunk[], xen_read_cr3_thunk[], xen_write_cr3_thunk[];
+extern char xen_set_pte_thunk[], xen_set_pmd_thunk[], xen_set_pud_thunk[];
+extern char xen_set_p4d_thunk[], xen_pte_clear_thunk[], xen_flush_tlb_one_thunk[];
+extern char xen_flush_tlb_local_thunk[], xen_make_pte_thunk[], xen_pte_val_thunk[];
+void xen_alloc_pt(unsigned long pfn, int level);
+void xen_release_pt(unsigned long pfn, int level);
+void xen_lazy_mmu_enter(void);
+void xen_lazy_mmu_flush(void);
+void xen_lazy_mmu_leave(void);
+
+#define CS(fn) ((struct pv_callee_save){ .func = fn##_thunk })
+
+/*
+ * Start from the native table (so the spinlock ops, which are plain memory
+ * operations, and any op added later stay as they were), then replace every
+ * op that is privileged.
+ */
+void xen_fill_pv_ops(struct pv_ops *ops)
+{
+	*ops = native_pv_ops;
+	ops->irq.save_fl = CS(xen_save_fl);
+	ops->irq.restore_fl = CS(xen_restore_fl);
+	ops->irq.irq_disable = CS(xen_irq_disable);
+	ops->irq.irq_enable = CS(xen_irq_enable);
+	ops->irq.safe_halt = xen_safe_halt;
+	ops->irq.halt = xen_halt;
+	ops->mmu.read_cr2 = CS(xen_read_cr2);
+	ops->mmu.read_cr3 = CS(xen_read_cr3);
+	ops->mmu.write_cr3 = CS(xen_write_cr3);
+	ops->mmu.set_pte = CS(xen_set_pte);
+	ops->mmu.set_pmd = CS(xen_set_pmd);
+	ops->mmu.set_pud = CS(xen_set_pud);
+	ops->mmu.set_p4d = CS(xen_set_p4d);
+	ops->mmu.pte_clear = CS(xen_pte_clear);
+	ops->mmu.flush_tlb_one = CS(xen_flush_tlb_one);
+	ops->mmu.flush_tlb_local = CS(xen_flush_tlb_local);
+	ops->mmu.make_pte = CS(xen_make_pte);
+	ops->mmu.pte_val = CS(xen_pte_val);
+	ops->mmu.alloc_pt = xen_alloc_pt;
+	ops->mmu.release_pt = xen_release_pt;
+	ops->mmu.lazy_mmu_enter = xen_lazy_mmu_enter;
+	ops->mmu.lazy_mmu_flush = xen_lazy_mmu_flush;
+	ops->mmu.lazy_mmu_leave = xen_lazy_mmu_leave;
+	ops->cpu.cpuid = xen_cpuid;
+	ops->cpu.rdmsr = xen_rdmsr;
+	ops->cpu.wrmsr = xen_wrmsr;
+	ops->cpu.load_idt = xen_load_idt;
+	ops->cpu.load_gdt = xen_load_gdt;
+	ops->cpu.load_tr = xen_load_tr;
+	ops->cpu.io_delay = xen_nop;
+	ops->cpu.wbinvd = xen_nop;
+	ops->apic.eoi = xen_nop;
+	ops->apic.send_ipi = xen_send_ipi;
+	ops->time.sched_clock = xen_sched_clock;
+	ops->time.steal_clock = xen_steal_clock;
+}

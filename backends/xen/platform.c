@@ -1,0 +1,68 @@
+/*
+ * xen_platform: what kmain runs on when Xen started pvos as a PV guest.
+ * The console is Xen's (console.c); traps are a trap table and callbacks
+ * handed to Xen instead of an IDT; memory is the pseudo-physical pages Xen
+ * gave, on Xen's page tables (mmu.c); the tick is a Xen timer event
+ * (events.c).
+ */
+#include "backends/xen/xen.h"
+#include "backends/xen/xen_vectors.h"
+#include "arch/x86/traps.h"
+#include "kernel/printk.h"
+
+extern char xen_trap_stubs[], xen_hypervisor_callback[], xen_failsafe_callback[];
+
+/* NMI (2), #DF (8) and #MC (18) stay with Xen; 15 and 20-31 are reserved or unused. */
+static const uint8_t xen_trap_vectors[] = { 0, 1, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 16, 17, 19 };
+
+static void xen_set_trap_table(void)
+{
+	static struct trap_info table[ARRAY_SIZE(xen_trap_vectors) + 1];	/* zero-terminated */
+
+	for (size_t i = 0; i < ARRAY_SIZE(xen_trap_vectors); i++) {
+		struct trap_info *t = &table[i];
+
+		t->vector = xen_trap_vectors[i];
+		/* int3 and into may be raised from any ring; the rest only by the CPU. */
+		t->flags = (t->vector == 3 || t->vector == 4) ? 3 : 0;
+		t->cs = FLAT_KERNEL_CS;
+		t->address = (unsigned long)xen_trap_stubs + 16UL * t->vector;
+	}
+	xen_check(HYPERVISOR_set_trap_table(table), "set_trap_table(%zu vectors)",
+		  ARRAY_SIZE(xen_trap_vectors));
+}
+
+static void xen_register_callback(int type, void *address, const char *name)
+{
+	struct callback_register cb = {
+		.type = (uint16_t)type,
+		.address = (unsigned long)address,
+	};
+
+	xen_check(HYPERVISOR_callback_op(CALLBACKOP_register, &cb),
+		  "callback_op(CALLBACKOP_register %s)", name);
+}
+
+void xen_failsafe(void);
+void xen_failsafe(void)
+{
+	panic("xen: failsafe callback: Xen could not return to pvos (bad segment state)");
+}
+
+static void xen_trap_init(void)
+{
+	xen_set_trap_table();
+	xen_register_callback(CALLBACKTYPE_event, xen_hypervisor_callback, "event");
+	xen_register_callback(CALLBACKTYPE_failsafe, xen_failsafe_callback, "failsafe");
+	xen_events_init();
+	printk("traps: Xen trap table (%zu vectors), event callback at %lx\n",
+	       ARRAY_SIZE(xen_trap_vectors), (unsigned long)xen_hypervisor_callback);
+}
+
+const struct platform xen_platform = {
+	.name = "Xen PV",
+	.console_init = xen_console_init,
+	.trap_init = xen_trap_init,
+	.memory_init = xen_memory_init,
+	.timer_init = xen_timer_init,
+};

@@ -1,0 +1,139 @@
+/*
+ * Self-tests of the xen-pv backend, run when pvos boots as a Xen PV guest
+ * (tests/boot/xen-dom0.t boots it as dom0 in QEMU).  Anywhere else they
+ * skip, saying why.  They check what only Xen can show: that page tables
+ * are really Xen's (pinned, read-only), that lazy mode really batches, that
+ * the tick is a Xen event, and that the console is the right one.
+ */
+#include "kernel/selftest.h"
+#include "kernel/string.h"
+#include "kernel/console.h"
+#include "kernel/printk.h"
+#include "backends/xen/xen.h"
+#include "pvops/pvops_init.h"
+#include "arch/x86/mm.h"
+#include "arch/x86/traps.h"
+#include "arch/x86/apic.h"
+#include <xen/errno.h>
+
+#define TEST_VA FIXMAP_TEST
+
+static bool under_xen(struct st_ctx *t)
+{
+	if (strcmp(pv_backend_name, "xen-pv")) {
+		st_skip(t, "not running on the xen-pv backend");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Writing an unused top-level entry: Xen emulates some writes to level-1
+ * tables (when the new entry is valid it applies it, "ptwr"), never to
+ * higher levels, so this one must fault.
+ */
+static void poke(void *va) { *(volatile uint64_t *)va = 0; }
+
+SELFTEST(test_xen_pt_pinned, "xen: page-table pages are pinned and read-only; writing one faults")
+{
+	phys_addr_t page = alloc_page(), pt, pa;
+	pteval_t entry = 0;
+	struct fault_record r = { 0 };
+	void *va;
+
+	if (!under_xen(t))
+		return;
+	map_page(TEST_VA, page, PAGE_KERNEL);		/* makes sure TEST_VA has a level-1 table */
+	pt = virt_to_phys(lookup_pte(TEST_VA)) & PTE_ADDR;
+	va = phys_to_virt(pt);
+	st_check(t, translate((unsigned long)va, &pa, &entry) && !(entry & PTE_W),
+		 "the table at %lx is mapped writable (%lx)", pt, entry);
+	st_check(t, xen_pin_raw(pt >> PAGE_SHIFT, 1) == -XEN_EINVAL,
+		 "pinning the table again did not fail as already pinned");
+	st_check(t, expect_fault(VEC_PF, poke, (pteval_t *)phys_to_virt(kernel_pgd_phys()) + 1, &r),
+		 "a direct write to the top-level table did not fault");
+	st_check(t, (r.error & 3) == 3, "error code %lx: want a write to a present page", r.error);
+	st_check(t, xen_mmu_update_raw(lookup_pte(TEST_VA), make_pte(pt | PAGE_KERNEL)) < 0,
+		 "Xen let pvos map a page table writable");
+	unmap_page(TEST_VA);
+	free_page(page);
+}
+
+/* n updates of n ptes; returns the hypercalls they took. */
+static uint64_t update_ptes(phys_addr_t page, int n, bool lazy)
+{
+	uint64_t before = xen_hypercall_count;
+
+	if (lazy)
+		lazy_mmu_enter();
+	for (int i = 0; i < n; i++)
+		set_pte(lookup_pte(TEST_VA + (unsigned long)i * PAGE_SIZE), make_pte(page | PAGE_KERNEL_RO));
+	if (lazy)
+		lazy_mmu_leave();
+	return xen_hypercall_count - before;
+}
+
+SELFTEST(test_xen_lazy_batches, "xen: lazy-MMU mode batches pte updates into fewer hypercalls")
+{
+	enum { N = 64 };
+	phys_addr_t page = alloc_page(), pa;
+	uint64_t direct, batched;
+	unsigned long flags;
+
+	if (!under_xen(t))
+		return;
+	for (int i = 0; i < N; i++)
+		map_page(TEST_VA + (unsigned long)i * PAGE_SIZE, page, PAGE_KERNEL);
+	local_irq_save(flags);		/* no timer hypercalls in the counts */
+	direct = update_ptes(page, N, false);
+	batched = update_ptes(page, N, true);
+	local_irq_restore(flags);
+	printk("xen: %d pte updates: %lu hypercalls one by one, %lu in lazy mode\n", N, direct,
+	       batched);
+	st_check(t, direct == N, "%lu hypercalls for %d unbatched updates", direct, N);
+	st_check(t, batched == 1, "%lu hypercalls for %d batched updates, want 1", batched, N);
+	st_check(t, translate(TEST_VA + (N - 1) * PAGE_SIZE, &pa, NULL) && pa == page,
+		 "the last batched update is not in place");
+	for (int i = 0; i < N; i++)
+		unmap_page(TEST_VA + (unsigned long)i * PAGE_SIZE);
+	free_page(page);
+}
+
+SELFTEST(test_xen_timer_events, "xen: VIRQ_TIMER events arrive and drive the tick")
+{
+	uint64_t e0 = xen_timer_events, t0 = ticks(), deadline = sched_clock() + 2000000000ULL;
+
+	if (!under_xen(t))
+		return;
+	while (xen_timer_events < e0 + 5 && sched_clock() < deadline)
+		safe_halt();
+	st_check(t, xen_timer_events >= e0 + 5, "%lu timer events in 2 s", xen_timer_events - e0);
+	st_check(t, ticks() - t0 == xen_timer_events - e0, "%lu ticks for %lu events",
+		 ticks() - t0, xen_timer_events - e0);
+}
+
+SELFTEST(test_xen_console, "xen: the console is console_io as dom0, the ring as domU")
+{
+	char names[96];
+
+	if (!under_xen(t))
+		return;
+	console_names(names, sizeof(names));
+	st_check(t, !strcmp(xen_console_kind, xen_is_dom0 ? "console_io" : "ring"),
+		 "console %s as %s", xen_console_kind, xen_is_dom0 ? "dom0" : "domU");
+	st_check(t, !strncmp(names, "xen", 3), "console list \"%s\" does not start with the Xen console", names);
+}
+
+SELFTEST(test_xen_clock, "xen: sched_clock from vcpu_time_info advances; steal time is read")
+{
+	uint64_t a, b;
+
+	if (!under_xen(t))
+		return;
+	a = sched_clock();
+	for (volatile int i = 0; i < 100000; i++)
+		;
+	b = sched_clock();
+	st_check(t, b > a, "sched_clock went from %lu to %lu", a, b);
+	st_check(t, steal_clock(0) < b + 1000000000ULL, "steal time %lu exceeds uptime", steal_clock(0));
+}
