@@ -61,6 +61,34 @@ bool pv_encode_call(uint8_t *p, uint64_t from, uint64_t to)
 	return true;
 }
 
+/*
+ * A direct call that fills a site of len bytes.  A 6-byte site gets one
+ * redundant CS prefix (2e), which 64-bit mode ignores, so the call stays a
+ * single instruction, as cheap as the indirect call it replaces; Linux pads
+ * its retpoline calls the same way.  Longer sites (up to 3 spare bytes) get
+ * more prefixes; beyond that, NOPs after the call.
+ */
+#define PV_CALL_MAX_PREFIXES 3
+
+bool pv_encode_site_call(uint8_t *p, uint64_t from, uint64_t to, unsigned int len)
+{
+	unsigned int prefixes = len - PV_CALL_REL32_LEN;
+
+	if (len < PV_CALL_REL32_LEN)
+		return false;
+	if (prefixes > PV_CALL_MAX_PREFIXES) {
+		if (!pv_encode_call(p, from, to))
+			return false;
+		pv_nop_fill(p + PV_CALL_REL32_LEN, prefixes);
+		return true;
+	}
+	if (!pv_encode_call(p + prefixes, from + prefixes, to))
+		return false;
+	for (unsigned int i = 0; i < prefixes; i++)
+		p[i] = 0x2e;
+	return true;
+}
+
 /* call *slot(%rip) (ff 15): what every site holds before patching. */
 void pv_encode_indirect(uint8_t *p, uint64_t site, uint64_t slot_addr)
 {
@@ -141,12 +169,11 @@ void pv_plan_site(const struct pv_site *s, enum pv_conv conv, uint64_t target,
 		plan->why = "site does not allow the clobbers a call needs";
 		return;
 	}
-	if (!pv_encode_call(plan->bytes, s->addr, target)) {
+	if (!pv_encode_site_call(plan->bytes, s->addr, target, s->len)) {
 		plan->how = PV_LEFT;
 		plan->why = "target beyond the reach of call rel32";
 		return;
 	}
-	pv_nop_fill(plan->bytes + PV_CALL_REL32_LEN, s->len - PV_CALL_REL32_LEN);
 	plan->how = PV_DIRECT;
 	plan->why = NULL;
 }

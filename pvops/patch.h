@@ -45,6 +45,7 @@ struct pv_plan {
 void pv_nop_fill(uint8_t *p, unsigned int len);
 unsigned int pv_nop_count(unsigned int len);
 bool pv_encode_call(uint8_t *p, uint64_t from, uint64_t to);
+bool pv_encode_site_call(uint8_t *p, uint64_t from, uint64_t to, unsigned int len);
 void pv_encode_indirect(uint8_t *p, uint64_t site, uint64_t slot_addr);
 unsigned int pv_conv_clobbers(enum pv_conv conv);
 

@@ -3,7 +3,8 @@
 # what pvos says it wrote: boot with pvops.pause (pvos stops right after
 # patching), dump the text with the QEMU monitor's pmemsave, and disassemble
 # every recorded site with objdump.  Each must be exactly the native inline
-# code for its op, or a direct call to the native function, then NOPs.
+# code for its op, or a direct call to the native function (a 6-byte
+# site holds "cs call": one redundant prefix instead of a NOP), then NOPs.
 . "$(dirname "$0")/lib.sh"
 ELF=$ROOT/build/pvos.elf
 KERNEL_VMA=0xffffffff80000000
@@ -76,7 +77,7 @@ while read -r _ addr _ op _ len _; do
 	code=$(site_code "$addr" "$len")
 	want=$(expect_inline "$op")
 	if [ "$want" = CALL ]; then
-		target=$(echo "$code" | sed -nE 's/^call 0x([0-9a-f]+)$/\1/p')
+		target=$(echo "$code" | sed -nE 's/^(cs )?call 0x([0-9a-f]+)$/\2/p')
 		if [ -n "$target" ] && is_native_fn "$(printf '%016x' $((0x$target)))"; then
 			direct=$((direct + 1)); continue
 		fi

@@ -222,6 +222,31 @@ static void test_encode_indirect(void **state)
 /* NOPs                                                               */
 /* ------------------------------------------------------------------ */
 
+/* Direct calls fill their site: CS prefixes up to 3 spare bytes, NOPs beyond. */
+static void test_site_call_padding(void **state)
+{
+	uint8_t b[PV_SITE_MAX_LEN + 1];
+
+	(void)state;
+	memset(b, CANARY, sizeof(b));
+	assert_false(pv_encode_site_call(b, 0x1000, 0x2000, 4));
+	assert_true(pv_encode_site_call(b, 0x1000, 0x2000, 5));
+	assert_memory_equal(b, ((uint8_t[]){ 0xe8, 0xfb, 0x0f, 0x00, 0x00, CANARY }), 6);
+	assert_true(pv_encode_site_call(b, 0x1000, 0x2000, 6));
+	assert_memory_equal(b, ((uint8_t[]){ 0x2e, 0xe8, 0xfa, 0x0f, 0x00, 0x00, CANARY }), 7);
+	memset(b, CANARY, sizeof(b));
+	assert_true(pv_encode_site_call(b, 0x1000, 0x2000, 8));
+	assert_memory_equal(b, ((uint8_t[]){ 0x2e, 0x2e, 0x2e, 0xe8, 0xf8, 0x0f, 0x00, 0x00,
+					      CANARY }), 9);
+	memset(b, CANARY, sizeof(b));
+	assert_true(pv_encode_site_call(b, 0x1000, 0x2000, 9));
+	assert_memory_equal(b, ((uint8_t[]){ 0xe8, 0xfb, 0x0f, 0x00, 0x00, 0x0f, 0x1f, 0x40, 0x00,
+					      CANARY }), 10);
+	/* The reach is measured from the end of the whole 6-byte instruction. */
+	assert_true(pv_encode_site_call(b, 0x1000, 0x1006 + (uint64_t)INT32_MAX, 6));
+	assert_false(pv_encode_site_call(b, 0x1000, 0x1007 + (uint64_t)INT32_MAX, 6));
+}
+
 static void test_nop_fill_every_length(void **state)
 {
 	(void)state;
@@ -516,7 +541,8 @@ static void test_plan_direct(void **state)
 	struct pv_site s = site(0x1000, SAVE_FL, 6, PV_CLB_RAX);
 	struct pv_insn i;
 	struct pv_plan p;
-	const uint8_t direct[] = { 0xe8, 0xfb, 0x0f, 0x00, 0x00, 0x90 };	/* to 0x2000 */
+	/* to 0x2000: one CS prefix keeps the 6-byte call a single instruction */
+	const uint8_t direct[] = { 0x2e, 0xe8, 0xfa, 0x0f, 0x00, 0x00 };
 
 	(void)state;
 	/* No template. */
@@ -590,10 +616,10 @@ static void test_plan_refused_and_left(void **state)
 	assert_string_equal(p.why, "target beyond the reach of call rel32");
 	assert_canary(p.bytes, 0, PV_SITE_MAX_LEN);
 	fresh(&p);
-	pv_plan_site(&s, PV_CONV_CALLEE, s.addr + 5 + (uint64_t)INT32_MAX + 1, NULL, &p);
+	pv_plan_site(&s, PV_CONV_CALLEE, s.addr + 6 + (uint64_t)INT32_MAX + 1, NULL, &p);
 	assert_int_equal(p.how, PV_LEFT);
 	fresh(&p);
-	pv_plan_site(&s, PV_CONV_CALLEE, s.addr + 5 + (uint64_t)INT32_MAX, NULL, &p);
+	pv_plan_site(&s, PV_CONV_CALLEE, s.addr + 6 + (uint64_t)INT32_MAX, NULL, &p);
 	assert_int_equal(p.how, PV_DIRECT);
 	/* A template that fits is still used when the target is far away. */
 	i = insn(tmpl_save_fl, 2, SAVE_FL, PV_CLB_RAX);
@@ -879,15 +905,15 @@ static void test_real_sites_planned(void **state)
 	assert_int_equal(p.how, PV_INLINE);
 	assert_memory_equal(p.bytes, ((uint8_t[]){ 0xfa, 0x0f, 0x1f, 0x44, 0x00, 0x00 }), 6);
 
-	/* rdmsr: no template, a direct call to the slot's function + nop. */
+	/* rdmsr: no template, a direct call (cs-prefixed) to the slot's function. */
 	s = site_of(OP_RDMSR, (void *)t_rdmsr);
 	fresh(&p);
 	pv_plan_site(s, PV_CONV_C, (uintptr_t)host_rdmsr, NULL, &p);
 	assert_int_equal(p.how, PV_DIRECT);
-	assert_true(pv_encode_call(want, s->addr, (uintptr_t)host_rdmsr));
-	want[5] = 0x90;
+	want[0] = 0x2e;
+	assert_true(pv_encode_call(want + 1, s->addr + 1, (uintptr_t)host_rdmsr));
 	assert_memory_equal(p.bytes, want, 6);
-	assert_int_equal(s->addr + 5 + (int64_t)rel32_at(p.bytes + 1), (uintptr_t)host_rdmsr);
+	assert_int_equal(s->addr + 6 + (int64_t)rel32_at(p.bytes + 2), (uintptr_t)host_rdmsr);
 	assert_canary(p.bytes, 6, PV_SITE_MAX_LEN);
 
 	/* A C op at a callee-save site is refused; its real site allows it. */
@@ -1079,6 +1105,7 @@ int main(void)
 		cmocka_unit_test(test_encode_call_exact),
 		cmocka_unit_test(test_encode_call_range),
 		cmocka_unit_test(test_encode_indirect),
+		cmocka_unit_test(test_site_call_padding),
 		cmocka_unit_test(test_nop_fill_every_length),
 		cmocka_unit_test(test_nop_fill_bytes),
 		cmocka_unit_test(test_check_entry_address),
