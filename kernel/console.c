@@ -25,6 +25,18 @@ void console_write(const char *s, size_t n)
 		c->write(s, n);
 }
 
+/* One byte of input if any is waiting, else -1. */
+int console_getc(void)
+{
+	for (struct console *c = consoles; c; c = c->next) {
+		int ch = c->getc ? c->getc() : -1;
+
+		if (ch >= 0)
+			return ch;
+	}
+	return -1;
+}
+
 /* Wait for one byte of input.  Returns -1 if no console can read at all. */
 int console_getc_wait(void)
 {

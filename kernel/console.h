@@ -17,6 +17,7 @@ struct console {
 
 void console_register(struct console *c);
 void console_write(const char *s, size_t n);
+int console_getc(void);
 int console_getc_wait(void);
 const char *console_names(char *buf, size_t size);
 

@@ -17,14 +17,24 @@
 #include "arch/x86/apic.h"
 #include "pvops/pvops.h"
 
-#define HOSTSTAT_TICKS		200
+#define HOSTSTAT_TICKS		500
 #define HOSTSTAT_IO_DELAYS	1000
 
+/*
+ * Wait for the host's byte sleeping, one look per timer tick: polling the
+ * UART in a loop would cost an exit per poll, as many as the host is slow,
+ * and that noise would land in the measured windows.
+ */
 static void snapshot(const char *label)
 {
+	uint64_t deadline = ticks() + 60 * TIMER_HZ;
+
 	printk("hoststat: snapshot %s\n", label);
-	if (console_getc_wait() < 0)
-		panic("hoststat: no console input to wait on");
+	while (console_getc() < 0) {
+		if (ticks() > deadline)
+			panic("hoststat: no answer from the host for 60 s at '%s'", label);
+		safe_halt();
+	}
 }
 
 /* Sleep through n timer interrupts: each costs the host an injection and an EOI. */
