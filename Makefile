@@ -43,7 +43,7 @@ endif
 KOBJ := $(patsubst %,$(B)/obj/%.o,$(basename $(KSRC)))
 DEPFILES := $(KOBJ:.o=.d)
 
-.PHONY: all deps ensure-deps iso run run-kvm debug test host-test boot-test check-sites tools-test kvm-test clean help
+.PHONY: all deps ensure-deps iso run run-kvm debug test host-test boot-test check-sites tools-test kvm-test bench clean help
 all: $(B)/pvos.elf $(B)/pvos.iso build/tools/pvsites
 
 deps:
@@ -186,6 +186,10 @@ test: ensure-deps
 	$(MAKE) tools-test
 	$(MAKE) boot-test
 	$(MAKE) kvm-test
+
+# Instruction counts under qemu -icount (deterministic); docs/performance.md.
+bench: build/pvos.elf
+	tools/bench.sh
 
 clean:
 	rm -rf build build-nopv

@@ -22,6 +22,9 @@
 #define FIXMAP_POKE		(FIXMAP_BASE + 0x2000)	/* two pages */
 #define FIXMAP_TEST		(FIXMAP_BASE + 0x10000)	/* for self-tests */
 
+/* 1 GiB of scratch virtual space, where `bench` maps its 10,000 pages. */
+#define SCRATCH_AREA		0xffffc90000000000
+
 #define BOOT_STACK_SIZE		0x4000
 
 /* What %edi holds when the 32-bit entry code reaches C (see boot/head32.S). */

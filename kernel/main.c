@@ -10,6 +10,7 @@
 #include "kernel/selftest.h"
 #include "kernel/crashtest.h"
 #include "kernel/hoststat.h"
+#include "kernel/bench.h"
 #include "pvops/pvops.h"
 #include "pvops/pvops_init.h"
 #include "arch/x86/apic.h"
@@ -58,6 +59,8 @@ void kmain(const struct platform *p)
 	p->trap_init();
 	p->memory_init();
 	pvops_init(opt.pvops);
+	if (opt.bench)
+		bench_run_all();	/* before the timer: nothing may interrupt it */
 	p->timer_init();
 	local_irq_enable();
 	if (opt.crash)

@@ -13,6 +13,7 @@ static const char *const crash_choices[] = { "none", "pf", "ud", "gp", "de", "te
 
 static const struct cmdline_opt options[] = {
 	{ "selftest", OPT_FLAG, &opt.selftest, NULL, "run the in-kernel tests (TAP) and exit" },
+	{ "bench", OPT_FLAG, &opt.bench, NULL, "count instructions per op and workload, exit" },
 	{ "pvops", OPT_CHOICE, &opt.pvops, pvops_choices, "backend to install, or off" },
 	{ "pvops.verbose", OPT_FLAG, &opt.pvops_verbose, NULL, "print each site as it is patched" },
 	{ "pvops.pause", OPT_FLAG, &opt.pvops_pause, NULL, "wait for a key after patching" },

@@ -10,6 +10,7 @@ enum crash_choice { CRASH_NONE, CRASH_PF, CRASH_UD, CRASH_GP, CRASH_DE, CRASH_TE
 
 struct options {
 	int selftest;		/* run the self-tests, print TAP, exit */
+	int bench;		/* count instructions per op and workload, exit */
 	int pvops;		/* enum pvops_choice */
 	int pvops_verbose;	/* print every site as it is patched */
 	int pvops_pause;	/* wait for a key after patching (inspection) */

@@ -19,6 +19,7 @@ struct pv_backend {
 	int priority;			/* pvops=auto picks the highest present */
 	bool (*detect)(char *why, size_t size);
 	void (*install)(void);
+	uint64_t (*hypercalls)(void);	/* hypercalls made so far; NULL: none */
 };
 
 /* Backends register themselves; pvops/select.c walks the section. */

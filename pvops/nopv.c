@@ -9,6 +9,20 @@
 
 const char *pv_backend_name = "none";
 
+/* No backend, no hypercalls; nothing to patch. */
+bool pvops_hypercalls(uint64_t *n)
+{
+	(void)n;
+	return false;
+}
+
+bool pvops_patch_cost(uint64_t *tsc, unsigned int *sites)
+{
+	(void)tsc;
+	(void)sites;
+	return false;
+}
+
 void pvops_init(int choice)
 {
 	printk("pvops: backend none (PARAVIRT=0 build: every op is the native instruction)\n");

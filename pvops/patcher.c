@@ -114,10 +114,14 @@ void pvops_patch_all(bool patch)
 		.table = (uint64_t)&pv_ops, .nr_ops = PV_NR_OPS, .conv_of = pv_conv_of,
 	};
 
+	uint64_t t0;
+
 	if (opt.pvops_corrupt)
 		corrupt_entries();
+	t0 = native_rdtsc();
 	for (struct pv_site *s = __start_pv_sites; s < __stop_pv_sites; s++)
 		patch_one(s, patch, &ctx);
+	pv_stats.tsc = native_rdtsc() - t0;
 	pv_stats.sites = (unsigned int)(__stop_pv_sites - __start_pv_sites);
 	printk("pvops: %u sites: %u inline, %u direct, %u left indirect, %u refused\n",
 	       pv_stats.sites, pv_stats.inlined, pv_stats.direct, pv_stats.left, pv_stats.refused);

@@ -9,10 +9,16 @@
 
 struct pv_patch_stats {
 	unsigned int sites, inlined, direct, left, refused;
+	uint64_t tsc;		/* rdtsc ticks the whole pass took (instructions under -icount) */
 };
 
 extern struct pv_patch_stats pv_stats;
 extern const char *pv_backend_name;
+extern const struct pv_backend *pv_backend;
+
+/* For `bench` (both builds): hypercalls so far (false if not counted), patch cost. */
+bool pvops_hypercalls(uint64_t *n);
+bool pvops_patch_cost(uint64_t *tsc, unsigned int *sites);
 
 /* A backend may claim the machine at entry (Xen PV) before the command line is read. */
 void pvops_entered_by(const char *backend, const char *why);

@@ -20,6 +20,7 @@
 extern const struct pv_backend *const __start_pv_backends[], *const __stop_pv_backends[];
 
 const char *pv_backend_name = "native";
+const struct pv_backend *pv_backend;
 static const char *entered_backend, *entered_why;
 
 void pvops_entered_by(const char *backend, const char *why)
@@ -74,6 +75,21 @@ static const struct pv_backend *choose_named(int choice, char *why, size_t size)
 	return find_backend("native");
 }
 
+bool pvops_hypercalls(uint64_t *n)
+{
+	if (!pv_backend || !pv_backend->hypercalls)
+		return false;
+	*n = pv_backend->hypercalls();
+	return true;
+}
+
+bool pvops_patch_cost(uint64_t *tsc, unsigned int *sites)
+{
+	*tsc = pv_stats.tsc;
+	*sites = pv_stats.sites;
+	return true;
+}
+
 /* A backend must fill every slot: an empty one would be a call to address 0. */
 static void check_table(const struct pv_backend *b)
 {
@@ -100,6 +116,7 @@ void pvops_init(int choice)
 	}
 	b->install();
 	check_table(b);
+	pv_backend = b;
 	pv_backend_name = b->name;
 	printk("pvops: backend %s (%s%s)\n", b->name, why,
 	       choice == PVOPS_OFF ? "; pvops=off: every site stays an indirect call" : "");

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# tools/bench.sh (what `make bench` runs): boot every variant of pvos with
+# `bench` under `qemu -icount shift=0`, where the guest's TSC counts
+# instructions exactly, and gather what kernel/bench.c prints into
+#
+#   build/bench.csv             op,variant,instructions_per_op
+#   build/bench-hypercalls.csv  op,variant,hypercalls_per_op (Xen)
+#   build/bench-kvm.csv         KVM's own exit counts (tests/kvm/measure-exits.sh)
+#   build/bench.png             the plot (gnuplot)
+#
+# and print one table, op x variant, each with its ratio to nopv.
+# Variants: nopv (PARAVIRT=0), off (pvops=off), native (patched), xen-off and
+# xen (Xen 4.17 in QEMU, pvos as PV dom0), xen-unbatched and xen-batched
+# (pte updates outside and inside lazy-MMU mode, in the xen boot).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+B=$ROOT/build
+XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=64M noreboot=false"
+work=$(mktemp -d /tmp/pvos-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+VARIANTS="nopv off native xen-off xen"
+
+qemu() {	# qemu LOG qemu-args...: one icount boot; fails loudly
+	local log=$1 st=0
+	shift
+	timeout 180 qemu-system-x86_64 -icount shift=0 -machine pc -m 512 -display none \
+		-no-reboot -serial "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=4 "$@" \
+		</dev/null >"$log.qemu" 2>&1 || st=$?
+	tr -d '\r' <"$log" >"$log.c" && mv "$log.c" "$log"
+	if [ "$st" != 1 ] || ! grep -q '^bench: done' "$log"; then
+		echo "bench: a boot failed (QEMU status $st): $*" >&2
+		tail -n 15 "$log" >&2
+		exit 1
+	fi
+}
+
+boot_variant() {	# boot_variant NAME: leaves $work/NAME.log
+	case $1 in
+	nopv) qemu "$work/$1.log" -kernel "$ROOT/build-nopv/pvos.elf" -append bench ;;
+	off) qemu "$work/$1.log" -kernel "$B/pvos.elf" -append "bench pvops=off" ;;
+	native) qemu "$work/$1.log" -kernel "$B/pvos.elf" -append bench ;;
+	xen-off) qemu "$work/$1.log" -cpu max,-smap -kernel "$B/xen/xen" -append "$XEN_ARGS" \
+		-initrd "$B/pvos.elf bench pvops=off" ;;
+	xen) qemu "$work/$1.log" -cpu max,-smap -kernel "$B/xen/xen" -append "$XEN_ARGS" \
+		-initrd "$B/pvos.elf bench" ;;
+	esac
+}
+
+# "bench: OP n=N total=T per_op=X" -> "OP,VARIANT,X" (pte updates unbatched are "pte_update").
+to_csv() {	# to_csv VARIANT LOG
+	awk -v v="$1" '$1 == "bench:" && $3 ~ /^n=/ {
+		op = $2; split($5, x, "=")
+		if (op ~ /_hypercalls$/) next
+		if (op == "pte_update_batched") { if (v == "xen") print "pte_update,xen-batched," x[2]; next }
+		if (op == "pte_update_unbatched") { op = "pte_update"; if (v == "xen") print "pte_update,xen-unbatched," x[2] }
+		print op "," v "," x[2] }' "$2"
+}
+
+hypercalls_csv() {	# from the xen boot: hypercalls per pte update, batched and not
+	awk '$1 == "bench:" && $2 ~ /_hypercalls$/ { split($5, x, "=")
+		v = ($2 ~ /unbatched/) ? "xen-unbatched" : "xen-batched"
+		print "pte_update," v "," x[2] }' "$work/xen.log"
+}
+
+print_table() {
+	awk -F, -v vars="$VARIANTS xen-unbatched xen-batched" '
+		NR > 1 { val[$1 "," $2] = $3; if (!($1 in seen)) { seen[$1] = 1; ops[++n] = $1 } }
+		END {
+			nv = split(vars, v, " ")
+			printf "%-20s", "instructions/op"
+			for (j = 1; j <= nv; j++) printf " %17s", v[j]
+			printf "\n"
+			for (i = 1; i <= n; i++) {
+				printf "%-20s", ops[i]
+				base = (ops[i] ",nopv") in val ? val[ops[i] ",nopv"] : 0
+				for (j = 1; j <= nv; j++) {
+					k = ops[i] "," v[j]
+					if (!(k in val)) { printf " %17s", "-"; continue }
+					if (base > 0) printf " %9.1f (%5.2fx)", val[k], val[k] / base
+					else printf " %17.1f", val[k]
+				}
+				printf "\n"
+			}
+		}' "$B/bench.csv"
+}
+
+plot() {
+	awk -F, 'NR > 1 && $1 != "patch_site" && $1 != "pte_update" { print }' "$B/bench.csv" >"$work/plot.csv"
+	gnuplot <<-GP
+	set terminal pngcairo size 1200,600 font "sans,10" noenhanced
+	set output "$B/bench.png"
+	set title "pvos: instructions per op (qemu -icount shift=0; log scale)"
+	set style data histograms
+	set style histogram clustered gap 1
+	set style fill solid 0.8 border -1
+	set logscale y
+	set yrange [0.5:*]
+	set ylabel "instructions per op"
+	set xtics rotate by -30
+	set key top left
+	set datafile separator ","
+	ops = system("cut -d, -f1 $work/plot.csv | awk '!s[\$0]++' | tr '\n' ' '")
+	vars = "$VARIANTS"
+	val(op, v) = real(system(sprintf("awk -F, '\$1==\"%s\" && \$2==\"%s\" {print \$3}' $work/plot.csv", op, v)))
+	set print "$work/matrix.dat"
+	do for [op in ops] { print sprintf("%s %s", op, system(sprintf("awk -F, '\$1==\"%s\" {printf \"%%s \", \$3}' $work/plot.csv", op))) }
+	unset print
+	set datafile separator whitespace
+	plot for [i=2:6] "$work/matrix.dat" using i:xtic(1) title word(vars, i-1)
+	GP
+}
+
+main() {
+	make -s -C "$ROOT" build/pvos.elf build/xen/xen >/dev/null
+	make -s -C "$ROOT" PARAVIRT=0 build-nopv/pvos.elf >/dev/null
+	echo "op,variant,instructions_per_op" >"$B/bench.csv"
+	for v in $VARIANTS; do
+		echo "bench: booting $v" >&2
+		boot_variant "$v"
+		to_csv "$v" "$work/$v.log" >>"$B/bench.csv"
+	done
+	{ echo "op,variant,hypercalls_per_op"; hypercalls_csv; } >"$B/bench-hypercalls.csv"
+	print_table
+	echo
+	awk -F, 'NR > 1 { printf "hypercalls per pte update, %s: %s\n", $2, $3 }' "$B/bench-hypercalls.csv"
+	plot && echo "plot: build/bench.png"
+	echo "bench: KVM exit counts (nested KVM, ~30 s)" >&2
+	local st=0
+	"$ROOT/tests/kvm/measure-exits.sh" "$B/bench-kvm.csv" >"$work/kvm.out" || st=$?
+	if [ "$st" = 0 ]; then
+		awk '{ printf "KVM exits per 1,000 %s: %s with the pv op, %s without\n",
+			($1 == "timer" ? "timer interrupts (PV EOI)" : "io_delay calls (NOP io_delay)"), $2, $3 }' "$work/kvm.out"
+	else
+		echo "KVM exit counts not measured: $(cat "$work/kvm.out")"
+	fi
+}
+
+main "$@"
