@@ -8,16 +8,7 @@
  */
 #include <xen/elfnote.h>
 #include "boot/layout.h"
-
-#define ELFNOTE(type, desc_directive, value)		\
-	.balign 4;					\
-	.long 2f - 1f;		/* name size */		\
-	.long 4f - 3f;		/* desc size */		\
-	.long type;					\
-1:	.asciz "Xen";					\
-2:	.balign 4;					\
-3:	desc_directive value;				\
-4:	.balign 4
+#include "boot/elfnote.h"
 
 	.section .note.pvos, "a", @note
 	ELFNOTE(XEN_ELFNOTE_PHYS32_ENTRY, .long, pvh_entry - KERNEL_VMA)
