@@ -33,8 +33,13 @@ struct boot_info {
 	uint64_t rsdp_phys;		/* 0: look in the BIOS area */
 	uint8_t rsdp[36];		/* a copy, if the loader gave one */
 	bool have_rsdp_copy;
+	bool cmdline_cut;		/* longer than cmdline[]: the rest is lost */
+	int mem_dropped;		/* memory-map entries beyond mem[] */
 };
 
 extern struct boot_info boot_info;
+
+void boot_set_cmdline(const char *s, size_t max);
+void boot_add_region(uint64_t base, uint64_t len, uint32_t type);
 
 #endif

@@ -31,6 +31,9 @@ static void print_memory_map(void)
 		printk("  %016lx-%016lx %s\n", r->base, r->base + r->len - 1,
 		       mem_type_names[r->type]);
 	}
+	if (boot_info.mem_dropped)
+		printk("boot: warning: %d more memory-map entries ignored (room for %d)\n",
+		       boot_info.mem_dropped, BOOT_MEM_MAX);
 }
 
 static void banner(const struct platform *p)
@@ -41,6 +44,9 @@ static void banner(const struct platform *p)
 	printk("boot: entered via %s on %s; consoles: %s\n", boot_info.protocol, p->name,
 	       console_names(names, sizeof(names)));
 	printk("boot: command line \"%s\"\n", boot_info.cmdline);
+	if (boot_info.cmdline_cut)
+		printk("boot: warning: the command line is longer than %zu characters; the rest is ignored\n",
+		       sizeof(boot_info.cmdline) - 1);
 }
 
 static void __noreturn idle(void)

@@ -5,14 +5,21 @@
 #include "kernel/printk.h"
 #include "kernel/console.h"
 #include "kernel/vsprintf.h"
+#include "kernel/string.h"
 #include "arch/x86/traps.h"
 
+/* A line too long for the buffer is cut with "...", keeping its newline. */
 int vprintk(const char *fmt, va_list ap)
 {
 	char buf[512];
 	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	size_t len = sizeof(buf) - 1;
 
-	console_write(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	if (n < (int)sizeof(buf))
+		len = (size_t)n;
+	else if (fmt[0] && fmt[strlen(fmt) - 1] == '\n')
+		memcpy(buf + len - 4, "...\n", 4);
+	console_write(buf, len);
 	return n;
 }
 

@@ -13,34 +13,20 @@
 #include "boot/layout.h"
 #include <xen/arch-x86/hvm/start_info.h>
 
-struct boot_info boot_info;
-
-static void add_region(uint64_t base, uint64_t len, uint32_t type)
-{
-	struct mem_region *r;
-
-	if (boot_info.nr_mem == BOOT_MEM_MAX)
-		return;
-	r = &boot_info.mem[boot_info.nr_mem++];
-	r->base = base;
-	r->len = len;
-	r->type = (type >= MEM_RAM && type <= MEM_UNUSABLE) ? type : MEM_RESERVED;
-}
-
 /* Multiboot2 tags we read: 1 command line, 6 memory map, 14/15 ACPI RSDP. */
 static void parse_mb2_tag(const uint8_t *tag)
 {
 	uint32_t type = *(const uint32_t *)tag, size = *(const uint32_t *)(tag + 4);
 
 	if (type == 1) {
-		strncpy0(boot_info.cmdline, (const char *)tag + 8, sizeof(boot_info.cmdline));
+		boot_set_cmdline((const char *)tag + 8, size - 8);
 	} else if (type == 6) {
 		uint32_t esize = *(const uint32_t *)(tag + 8);
 
 		for (uint32_t off = 16; esize && off + esize <= size; off += esize) {
 			const uint64_t *e = (const uint64_t *)(tag + off);
 
-			add_region(e[0], e[1], *(const uint32_t *)(e + 2));
+			boot_add_region(e[0], e[1], *(const uint32_t *)(e + 2));
 		}
 	} else if ((type == 14 || type == 15) && size > 8) {
 		memcpy(boot_info.rsdp, tag + 8, MIN(size - 8, sizeof(boot_info.rsdp)));
@@ -70,14 +56,13 @@ static void parse_pvh(phys_addr_t info)
 	if (si->magic != XEN_HVM_START_MAGIC_VALUE)
 		return;
 	if (si->cmdline_paddr)
-		strncpy0(boot_info.cmdline, phys_to_virt(si->cmdline_paddr),
-			 sizeof(boot_info.cmdline));
+		boot_set_cmdline(phys_to_virt(si->cmdline_paddr), 4096);
 	boot_info.rsdp_phys = si->rsdp_paddr;
 	if (si->version < 1 || !si->memmap_paddr)
 		return;
 	m = phys_to_virt(si->memmap_paddr);
 	for (uint32_t i = 0; i < si->memmap_entries; i++)
-		add_region(m[i].addr, m[i].size, m[i].type);
+		boot_add_region(m[i].addr, m[i].size, m[i].type);
 }
 
 void native_boot_main(uint32_t magic, uint32_t info);

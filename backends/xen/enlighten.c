@@ -44,15 +44,6 @@ static void xen_map_shared_info(void)
 	xen_shared_info = (volatile struct shared_info *)va;
 }
 
-static void add_region(uint64_t base, uint64_t end, uint32_t type)
-{
-	struct mem_region *r = &boot_info.mem[boot_info.nr_mem++];
-
-	r->base = base;
-	r->len = end - base;
-	r->type = type;
-}
-
 /*
  * Xen put start_info, the p2m list, its bootstrap page tables and a stack
  * page after the kernel image, all mapped at KERNEL_VMA + pseudo-physical
@@ -69,11 +60,11 @@ static void xen_fill_boot_info(unsigned long xen_rsp)
 	xen_boot_reserved_end = ALIGN_UP(end, PAGE_SIZE);
 
 	boot_info.protocol = "Xen PV";
-	strncpy0(boot_info.cmdline, (const char *)si->cmd_line,
-		 MIN(sizeof(boot_info.cmdline), sizeof(si->cmd_line)));
-	add_region(0, virt_to_phys(_end), MEM_RAM);
-	add_region(virt_to_phys(_end), xen_boot_reserved_end, MEM_RESERVED);
-	add_region(xen_boot_reserved_end, si->nr_pages << PAGE_SHIFT, MEM_RAM);
+	boot_set_cmdline((const char *)si->cmd_line, sizeof(si->cmd_line));
+	boot_add_region(0, virt_to_phys(_end), MEM_RAM);
+	boot_add_region(virt_to_phys(_end), xen_boot_reserved_end - virt_to_phys(_end), MEM_RESERVED);
+	boot_add_region(xen_boot_reserved_end, (si->nr_pages << PAGE_SHIFT) - xen_boot_reserved_end,
+			MEM_RAM);
 }
 
 /* A dom0 may use I/O ports once its virtual IOPL allows (the exit port). */
