@@ -121,6 +121,7 @@ void pvops_patch_all(bool patch)
 	t0 = native_rdtsc();
 	for (struct pv_site *s = __start_pv_sites; s < __stop_pv_sites; s++)
 		patch_one(s, patch, &ctx);
+	text_poke_done();
 	pv_stats.tsc = native_rdtsc() - t0;
 	pv_stats.sites = (unsigned int)(__stop_pv_sites - __start_pv_sites);
 	printk("pvops: %u sites: %u inline, %u direct, %u left indirect, %u refused\n",

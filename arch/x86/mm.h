@@ -63,6 +63,7 @@ void unmap_page(unsigned long va);
 bool translate(unsigned long va, phys_addr_t *pa, pteval_t *entry);
 pteval_t *lookup_pte(unsigned long va);
 void text_poke(void *addr, const void *src, size_t len);
+void text_poke_done(void);
 unsigned long kernel_pgd_phys(void);
 void paging_adopt(phys_addr_t root_pa);
 

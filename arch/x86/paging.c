@@ -229,8 +229,22 @@ static void sync_core(void)
 
 /*
  * Write to kernel text, which stays read-only: map the page(s) a second time,
- * writable, at FIXMAP_POKE, write there, unmap (as Linux's text_poke does).
+ * writable, at FIXMAP_POKE, and write there (as Linux's text_poke does).
+ * A patch pass pokes many sites in the same few pages, so the alias stays
+ * mapped from one poke to the next while the pages are the same, and
+ * text_poke_done() removes it.  Under Xen each map or unmap is a hypercall.
  */
+static phys_addr_t poke_page[2] = { ~0ULL, ~0ULL };
+
+static void poke_map(int slot, phys_addr_t pa)
+{
+	if (poke_page[slot] == pa)
+		return;
+	if (map_page(FIXMAP_POKE + slot * PAGE_SIZE, pa, PAGE_KERNEL))
+		panic("text_poke: cannot map the alias of %lx", pa);
+	poke_page[slot] = pa;
+}
+
 void text_poke(void *addr, const void *src, size_t len)
 {
 	unsigned long va = (unsigned long)addr, flags;
@@ -239,11 +253,19 @@ void text_poke(void *addr, const void *src, size_t len)
 	if (!len || !translate(va, &first, NULL) || !translate(va + len - 1, &last, NULL))
 		panic("text_poke: %lx is not mapped", va);
 	local_irq_save(flags);
-	map_page(FIXMAP_POKE, ALIGN_DOWN(first, PAGE_SIZE), PAGE_KERNEL);
-	map_page(FIXMAP_POKE + PAGE_SIZE, ALIGN_DOWN(last, PAGE_SIZE), PAGE_KERNEL);
+	poke_map(0, ALIGN_DOWN(first, PAGE_SIZE));
+	poke_map(1, ALIGN_DOWN(last, PAGE_SIZE));
 	memcpy((void *)(FIXMAP_POKE + (va & (PAGE_SIZE - 1))), src, len);
-	unmap_page(FIXMAP_POKE);
-	unmap_page(FIXMAP_POKE + PAGE_SIZE);
 	sync_core();
 	local_irq_restore(flags);
+}
+
+/* After the last poke of a pass: no writable alias of text may remain. */
+void text_poke_done(void)
+{
+	for (int slot = 0; slot < 2; slot++) {
+		if (poke_page[slot] != ~0ULL)
+			unmap_page(FIXMAP_POKE + slot * PAGE_SIZE);
+		poke_page[slot] = ~0ULL;
+	}
 }

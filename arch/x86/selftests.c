@@ -42,6 +42,14 @@ SELFTEST(test_page_fault_caught, "an expected page fault is caught with the righ
 
 static void write_text(void *va) { *(volatile uint8_t *)va = 0xcc; }
 
+SELFTEST(test_no_text_alias, "no writable alias of kernel text is left after patching")
+{
+	phys_addr_t pa;
+
+	st_check(t, !translate(FIXMAP_POKE, &pa, NULL) && !translate(FIXMAP_POKE + PAGE_SIZE, &pa, NULL),
+		 "the text_poke alias is still mapped (to %lx)", pa);
+}
+
 SELFTEST(test_text_readonly, "writing to kernel text faults")
 {
 	struct fault_record r = { 0 };
