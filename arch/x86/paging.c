@@ -188,17 +188,35 @@ static void map_direct_chunk(phys_addr_t pa)
 	set_pmd(e, make_pte(pa | PAGE_KERNEL | PTE_PS));
 }
 
+static bool is_memory(const struct mem_region *r)
+{
+	return r->type == MEM_RAM || r->type == MEM_ACPI || r->type == MEM_NVS;
+}
+
 static phys_addr_t direct_map_top(void)
 {
 	phys_addr_t top = 0;
 
+	for (int i = 0; i < boot_info.nr_mem; i++)
+		if (is_memory(&boot_info.mem[i]))
+			top = MAX(top, boot_info.mem[i].base + boot_info.mem[i].len);
+	return ALIGN_UP(MAX(top, (phys_addr_t)LARGE_PAGE_SIZE), LARGE_PAGE_SIZE);
+}
+
+/*
+ * Only 2 MiB chunks that hold memory are mapped: device holes (the PCI hole
+ * below 4 GiB) stay out of a cacheable mapping.  The first chunk always
+ * holds RAM, and with it the legacy VGA buffer at 0xb8000.
+ */
+static bool chunk_has_memory(phys_addr_t pa)
+{
 	for (int i = 0; i < boot_info.nr_mem; i++) {
 		const struct mem_region *r = &boot_info.mem[i];
 
-		if (r->type == MEM_RAM || r->type == MEM_ACPI || r->type == MEM_NVS)
-			top = MAX(top, r->base + r->len);
+		if (is_memory(r) && r->base < pa + LARGE_PAGE_SIZE && r->base + r->len > pa)
+			return true;
 	}
-	return ALIGN_UP(MAX(top, (phys_addr_t)LARGE_PAGE_SIZE), LARGE_PAGE_SIZE);
+	return false;
 }
 
 /*
@@ -209,15 +227,20 @@ static phys_addr_t direct_map_top(void)
 void paging_init(void)
 {
 	phys_addr_t top = direct_map_top();
+	uint64_t mapped = 0;
 
 	kernel_pgd_pa = alloc_table(4);
 	kernel_pgd = phys_to_virt(kernel_pgd_pa);
 	map_kernel_image();
-	for (phys_addr_t pa = 0; pa < top; pa += LARGE_PAGE_SIZE)
+	for (phys_addr_t pa = 0; pa < top; pa += LARGE_PAGE_SIZE) {
+		if (pa && !chunk_has_memory(pa))
+			continue;
 		map_direct_chunk(pa);
+		mapped += LARGE_PAGE_SIZE;
+	}
 	write_cr3(kernel_pgd_pa);
 	printk("paging: kernel text RX, rodata RO, data NX; direct map of %lu MiB at %lx\n",
-	       top >> 20, (unsigned long)DIRECT_MAP_BASE);
+	       mapped >> 20, (unsigned long)DIRECT_MAP_BASE);
 }
 
 static void sync_core(void)

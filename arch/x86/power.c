@@ -80,6 +80,8 @@ static void acpi_poweroff(void)
 	}
 	printk("acpi: powering off (no isa-debug-exit device to carry the status)\n");
 	outw((uint16_t)*(const uint32_t *)(fadt + 64), (uint16_t)((typ << 10) | (1 << 13)));
+	for (int i = 0; i < 10000000; i++)	/* give the machine time to go */
+		asm volatile("pause");
 }
 
 void native_machine_exit(int status)

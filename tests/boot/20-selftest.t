@@ -2,7 +2,7 @@
 # `selftest` passes in every mode: patched native (the default), pvops=off
 # (every site an indirect call), and the PARAVIRT=0 build (no sites at all).
 . "$(dirname "$0")/lib.sh"
-plan 11
+plan 13
 
 log=$TMP/patched.log
 st=$(boot_elf "$ROOT/build/pvos.elf" "selftest" "$log")
@@ -29,4 +29,15 @@ selftest_all_ok "$log"; ok $? "PARAVIRT=0: every TAP line ok"
 has '^pvops: backend none \(PARAVIRT=0' "$log"; ok $? "PARAVIRT=0: no backend"
 objdump -h "$ROOT/build-nopv/pvos.elf" | grep -q pv_sites
 ok $((! $?)) "PARAVIRT=0: the image has no .pv_sites section"
+diag_log "$log"
+
+# Without QEMU's isa-debug-exit device pvos powers off through ACPI.
+log=$TMP/acpi.log
+st=0
+timeout "$BOOT_TIMEOUT" "$QEMU" -machine pc -m 256 -display none -no-reboot \
+	-kernel "$ROOT/build/pvos.elf" -append selftest -serial "file:$log" </dev/null >/dev/null 2>&1 || st=$?
+tr -d '\r' <"$log" >"$log.c" && mv "$log.c" "$log"
+ok $((st != 0)) "no debug-exit device: QEMU powered off cleanly (exit 0, got $st)"
+has '^pvos: exit status 0 \(pass\)$' "$log" && has '^acpi: powering off' "$log"
+ok $? "the log says pass, and that ACPI powered off"
 diag_log "$log"
