@@ -48,6 +48,23 @@ struct pv_backend {
 	    ".popsection\n");						\
 	extern char fn##_thunk[]
 
+/* The same for ops whose argument arrives in %rax (PVOP_CALLEE_RAX). */
+#define PV_CALLEE_SAVE_THUNK_RAX(fn)					\
+	asm(".pushsection .text, \"ax\"\n"				\
+	    ".globl " #fn "_thunk\n"					\
+	    ".type " #fn "_thunk, @function\n"				\
+	    #fn "_thunk:\n\t"						\
+	    "push %rcx\n\tpush %rdx\n\tpush %rsi\n\tpush %rdi\n\t"	\
+	    "push %r8\n\tpush %r9\n\tpush %r10\n\tpush %r11\n\t"	\
+	    "mov %rax, %rdi\n\t"					\
+	    "call " #fn "\n\t"						\
+	    "pop %r11\n\tpop %r10\n\tpop %r9\n\tpop %r8\n\t"		\
+	    "pop %rdi\n\tpop %rsi\n\tpop %rdx\n\tpop %rcx\n\t"		\
+	    "ret\n"							\
+	    ".size " #fn "_thunk, . - " #fn "_thunk\n"			\
+	    ".popsection\n");						\
+	extern char fn##_thunk[]
+
 #define PV_CALLEE_SAVE(fn)	((struct pv_callee_save){ .func = fn##_thunk })
 
 /*

@@ -77,6 +77,20 @@ register unsigned long current_stack_pointer asm("rsp");
 		     : "memory", "cc");					\
 	__ret; })
 
+/*
+ * Callee-save ops whose one argument is also their result, in %rax both
+ * ways: make_pte and pte_val.  Natively they are the identity, so the
+ * native "inline code" is empty and the site becomes a single NOP.
+ */
+#define PVOP_CALLEE_RAX(slot, a1) ({					\
+	unsigned long __ret;						\
+	asm volatile(PV_ASM_SITE					\
+		     : "=a"(__ret), "+r"(current_stack_pointer)		\
+		     : "0"((unsigned long)(a1)),			\
+		       PV_ASM_ARGS(slot, PV_CLB_CALLEE)			\
+		     : "memory", "cc");					\
+	__ret; })
+
 /* Plain C ops: the callee may clobber every caller-saved register. */
 #define PV_C_CLOBBERS "r8", "r9", "r10", "r11", "memory", "cc"
 
@@ -173,9 +187,9 @@ static inline void flush_tlb_one(unsigned long va)
 static inline void flush_tlb_local(void)
 { PV((void)PVOP_CALLEE0(mmu.flush_tlb_local), native_flush_tlb_local()); }
 static inline pteval_t make_pte(pteval_t v)
-{ return PV(PVOP_CALLEE1(mmu.make_pte, v), native_make_pte(v)); }
+{ return PV(PVOP_CALLEE_RAX(mmu.make_pte, v), native_make_pte(v)); }
 static inline pteval_t pte_val(pteval_t v)
-{ return PV(PVOP_CALLEE1(mmu.pte_val, v), native_pte_val(v)); }
+{ return PV(PVOP_CALLEE_RAX(mmu.pte_val, v), native_pte_val(v)); }
 static inline void paravirt_alloc_pt(unsigned long pfn, int level)
 { PV((void)PVOP_CALL2(mmu.alloc_pt, pfn, level), ((void)pfn, (void)level)); }
 static inline void paravirt_release_pt(unsigned long pfn, int level)

@@ -80,8 +80,8 @@ PV_CALLEE_SAVE_THUNK(pv_native_set_pte);
 PV_CALLEE_SAVE_THUNK(pv_native_pte_clear);
 PV_CALLEE_SAVE_THUNK(pv_native_flush_tlb_one);
 PV_CALLEE_SAVE_THUNK(pv_native_flush_tlb_local);
-PV_CALLEE_SAVE_THUNK(pv_native_make_pte);
-PV_CALLEE_SAVE_THUNK(pv_native_pte_val);
+PV_CALLEE_SAVE_THUNK_RAX(pv_native_make_pte);
+PV_CALLEE_SAVE_THUNK_RAX(pv_native_pte_val);
 PV_CALLEE_SAVE_THUNK(pv_native_spin_unlock);
 
 #define NATIVE_PV_OPS {							\

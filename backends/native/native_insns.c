@@ -6,7 +6,8 @@
  * clobbers (the fourth argument).
  *
  * Register conventions follow the call site (pvops/pvops.h): arguments
- * arrive in %rdi and %rsi, results leave in %rax.
+ * arrive in %rdi and %rsi, results leave in %rax; make_pte and pte_val take
+ * their argument in %rax too.
  */
 #include "backends/native/native_ops.h"
 
@@ -43,10 +44,9 @@ DEF_PV_INSN(native_insn_flush_tlb_one, mmu.flush_tlb_one,
 DEF_PV_INSN(native_insn_flush_tlb_local, mmu.flush_tlb_local,
 	    pv_native_flush_tlb_local_thunk, PV_CLB_RAX,
 	    "mov %cr3, %rax; mov %rax, %cr3");
-DEF_PV_INSN(native_insn_make_pte, mmu.make_pte, pv_native_make_pte_thunk,
-	    PV_CLB_RAX, "mov %rdi, %rax");
-DEF_PV_INSN(native_insn_pte_val, mmu.pte_val, pv_native_pte_val_thunk,
-	    PV_CLB_RAX, "mov %rdi, %rax");
+/* The identity, with the value in %rax both ways: nothing to do but a NOP. */
+DEF_PV_INSN(native_insn_make_pte, mmu.make_pte, pv_native_make_pte_thunk, PV_CLB_NONE, "");
+DEF_PV_INSN(native_insn_pte_val, mmu.pte_val, pv_native_pte_val_thunk, PV_CLB_NONE, "");
 /* Natively these hooks do nothing, so the whole site becomes NOPs. */
 DEF_PV_INSN(native_insn_alloc_pt, mmu.alloc_pt, pv_native_alloc_pt, PV_CLB_NONE, "");
 DEF_PV_INSN(native_insn_release_pt, mmu.release_pt, pv_native_release_pt,

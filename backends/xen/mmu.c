@@ -250,8 +250,8 @@ PV_CALLEE_SAVE_THUNK(xen_set_p4d);
 PV_CALLEE_SAVE_THUNK(xen_pte_clear);
 PV_CALLEE_SAVE_THUNK(xen_flush_tlb_one);
 PV_CALLEE_SAVE_THUNK(xen_flush_tlb_local);
-PV_CALLEE_SAVE_THUNK(xen_make_pte);
-PV_CALLEE_SAVE_THUNK(xen_pte_val);
+PV_CALLEE_SAVE_THUNK_RAX(xen_make_pte);
+PV_CALLEE_SAVE_THUNK_RAX(xen_pte_val);
 
 /* ---- page-table pages ---- */
 
