@@ -24,6 +24,7 @@ bool pvops_patch_cost(uint64_t *tsc, unsigned int *sites);
 void pvops_entered_by(const char *backend, const char *why);
 void pvops_init(int choice);
 void pvops_patch_all(bool patch);
+void pvops_repatch(bool patch);
 
 /* For tests and tools: the recorded sites and templates. */
 extern struct pv_site __start_pv_sites[], __stop_pv_sites[];

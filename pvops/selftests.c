@@ -72,3 +72,38 @@ SELFTEST(test_site_counts, "boot counts add up and match the mode")
 	else
 		st_check(t, c->refused == 3, "%u refused, want the 3 corrupted", c->refused);
 }
+
+/* Every site the way the counts say: used after a repatch. */
+static bool sites_agree(struct st_ctx *t, const char *when)
+{
+	for (const struct pv_site *s = __start_pv_sites; s < __stop_pv_sites; s++) {
+		bool ok = s->flags == PV_REFUSED ||
+			  (s->flags == PV_LEFT ? holds_indirect_call(s) : holds_planned_bytes(s));
+
+		if (!ok) {
+			st_fail(t, __LINE__, "%s: site %lx (%s) holds other bytes", when,
+				(unsigned long)s->addr, pv_op_info[s->op].name);
+			return false;
+		}
+	}
+	return true;
+}
+
+SELFTEST(test_repatch, "the patcher runs again: every site back to indirect, then patched again")
+{
+	struct pv_patch_stats boot = pv_stats;
+	bool patched = opt.pvops != PVOPS_OFF;
+
+	pvops_repatch(false);
+	st_check(t, pv_stats.inlined + pv_stats.direct == 0 && pv_stats.refused == boot.refused,
+		 "unpatching left %u inline, %u direct", pv_stats.inlined, pv_stats.direct);
+	sites_agree(t, "unpatched");
+	st_check(t, read_cr3() != 0 && !irqs_disabled(), "the unpatched kernel misbehaves");
+	pvops_repatch(patched);
+	st_check(t, pv_stats.inlined == boot.inlined && pv_stats.direct == boot.direct &&
+		     pv_stats.left == boot.left && pv_stats.refused == boot.refused,
+		 "repatched counts %u/%u/%u/%u, boot had %u/%u/%u/%u", pv_stats.inlined,
+		 pv_stats.direct, pv_stats.left, pv_stats.refused, boot.inlined, boot.direct,
+		 boot.left, boot.refused);
+	sites_agree(t, "repatched");
+}
