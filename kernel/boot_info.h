@@ -34,6 +34,7 @@ struct boot_info {
 	uint8_t rsdp[36];		/* a copy, if the loader gave one */
 	bool have_rsdp_copy;
 	bool cmdline_cut;		/* longer than cmdline[]: the rest is lost */
+	bool no_vga_text;		/* booted by UEFI: no VGA text screen */
 	int mem_dropped;		/* memory-map entries beyond mem[] */
 };
 

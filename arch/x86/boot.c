@@ -13,7 +13,11 @@
 #include "boot/layout.h"
 #include <xen/arch-x86/hvm/start_info.h>
 
-/* Multiboot2 tags we read: 1 command line, 6 memory map, 14/15 ACPI RSDP. */
+/*
+ * Multiboot2 tags we read: 1 command line, 6 memory map, 11/12 the EFI
+ * system table (booted by UEFI firmware: no VGA text screen), 14/15 ACPI
+ * RSDP.
+ */
 static void parse_mb2_tag(const uint8_t *tag)
 {
 	uint32_t type = *(const uint32_t *)tag, size = *(const uint32_t *)(tag + 4);
@@ -28,6 +32,8 @@ static void parse_mb2_tag(const uint8_t *tag)
 
 			boot_add_region(e[0], e[1], *(const uint32_t *)(e + 2));
 		}
+	} else if (type == 11 || type == 12) {
+		boot_info.no_vga_text = true;
 	} else if ((type == 14 || type == 15) && size > 8) {
 		memcpy(boot_info.rsdp, tag + 8, MIN(size - 8, sizeof(boot_info.rsdp)));
 		boot_info.have_rsdp_copy = true;

@@ -5,6 +5,7 @@
  */
 #include "kernel/platform.h"
 #include "kernel/console.h"
+#include "kernel/boot_info.h"
 #include "arch/x86/apic.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/mm.h"
@@ -12,7 +13,8 @@
 static void native_console_init(void)
 {
 	serial_init();
-	vga_init();
+	if (!boot_info.no_vga_text)	/* UEFI leaves a graphics framebuffer */
+		vga_init();
 }
 
 static void native_memory_init(void)

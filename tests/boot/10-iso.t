@@ -20,8 +20,8 @@ if [ -r "$OVMF" ]; then
 	seen=$(boot_until_idle "$log" -bios "$OVMF" -cdrom "$ROOT/build/pvos.iso")
 	ok "$seen" "UEFI (OVMF): the ISO boots to 'boot complete'"
 	has '^pvops: [0-9]+ sites: [0-9]+ inline, [0-9]+ direct, 0 left indirect, 0 refused$' "$log" &&
-		! has '^error: ' "$log"
-	ok $? "UEFI: every site patched, no GRUB error"
+		! has '^error: ' "$log" && has '; consoles: serial \(COM1\)$' "$log"
+	ok $? "UEFI: every site patched, no GRUB error, no VGA text console claimed"
 	diag_log "$log"
 else
 	echo "ok 6 # SKIP no OVMF firmware ($OVMF; package ovmf)"
