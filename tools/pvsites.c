@@ -12,9 +12,9 @@
  * disassembly, each entry checked with the kernel's own checks
  * (pv_check_entry and pv_check_bytes from pvops/patch.c, included below).
  *
- * The entries are the .pv_sites section, or, in the linked kernel where
- * boot/linker.ld folds that section into .data, the bytes between the
- * __start_pv_sites and __stop_pv_sites symbols.
+ * The entries are the .pv_sites section (boot/linker.ld keeps it as its own
+ * output section), or, in an image that folds it into another section, the
+ * bytes between the __start_pv_sites and __stop_pv_sites symbols.
  *
  * --raw prints only "addr op len" per entry (hex, decimal, decimal), for
  * tools/check-sites.sh.  Exit status: 0 all entries sound, 1 a bad entry or
