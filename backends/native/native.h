@@ -134,11 +134,18 @@ static inline int native_spin_trylock(volatile uint8_t *b)
 	return old == 0;
 }
 
+/* Contended: wait until the lock looks free before trying again. */
+static inline void native_spin_wait(volatile uint8_t *b)
+{
+	while (*b)
+		asm volatile("pause" ::: "memory");
+}
+
+/* The uncontended path is one xchg and a test; waiting is the rare case. */
 static inline void native_spin_lock(volatile uint8_t *b)
 {
-	while (!native_spin_trylock(b))
-		while (*b)
-			asm volatile("pause" ::: "memory");
+	while (__builtin_expect(!native_spin_trylock(b), 0))
+		native_spin_wait(b);
 }
 
 /* A plain store releases the lock: x86 stores are not reordered with older ones. */
