@@ -33,16 +33,23 @@ uint64_t native_steal_clock(int cpu)
 	return 0;	/* nobody steals from bare metal */
 }
 
-/* PIT channel 2 counts down once; bit 5 of port 0x61 goes high at zero. */
+/*
+ * PIT channel 2 counts down once; bit 5 of port 0x61 goes high at zero.
+ * The gate goes low then high so the count starts from now.  The wait is
+ * bounded in TSC ticks, not in polls: under nested virtualization each
+ * poll is a VM exit and can take tens of microseconds.
+ */
 static bool pit_wait_10ms(void)
 {
 	uint16_t count = PIT_HZ / (1000 / CALIBRATE_MS);
+	uint64_t give_up = native_rdtsc() + (1ULL << 32);	/* ~1 s at 4 GHz */
 
-	outb(0x61, (inb(0x61) & ~0x02) | 0x01);	/* gate on, speaker off */
+	outb(0x61, inb(0x61) & ~0x03);		/* gate off, speaker off */
 	outb(0x43, 0xb0);			/* channel 2, lo/hi, mode 0 */
 	outb(0x42, count & 0xff);
 	outb(0x42, count >> 8);
-	for (uint64_t spins = 0; spins < 100000000; spins++)
+	outb(0x61, (inb(0x61) & ~0x02) | 0x01);	/* gate on: count */
+	while (native_rdtsc() < give_up)
 		if (inb(0x61) & 0x20)
 			return true;
 	return false;
@@ -67,6 +74,9 @@ void timer_init(void)
 		panic("timer: the PIT never counted down; cannot calibrate the clock");
 	tsc1 = native_rdtsc();
 	apic1 = lapic_timer_free_run(false);
+	if (apic0 - apic1 < 1000 / CALIBRATE_MS)	/* a stopped timer would never tick */
+		panic("timer: the LAPIC timer counted %u in %d ms; cannot calibrate it",
+		      apic0 - apic1, CALIBRATE_MS);
 	tsc_hz_khz = (tsc1 - tsc0) / CALIBRATE_MS;
 	if (!tsc_hz_khz)
 		tsc_hz_khz = 1;

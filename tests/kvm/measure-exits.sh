@@ -16,10 +16,15 @@ csv=$1
 work=$(mktemp -d "${TMPDIR:-/tmp}/pvos-exits.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-boot() {	# boot NAME CPU-FLAGS
-	local st=0
-	"$HERE/run-nested.sh" --timeout 240 --cpu-flags "$2" --stats "$work/$1.stats" \
-		"$REPO/build/pvos.elf" "hoststat" >"$work/$1.log" 2>"$work/$1.err" || st=$?
+boot() {	# boot NAME CPU-FLAGS (a failure of the nested setup itself is tried twice)
+	local st try
+	for try in 1 2; do
+		st=0
+		"$HERE/run-nested.sh" --timeout 240 --cpu-flags "$2" --stats "$work/$1.stats" \
+			"$REPO/build/pvos.elf" "hoststat" >"$work/$1.log" 2>"$work/$1.err" || st=$?
+		[ "$st" = 124 ] || [ "$st" = 125 ] || break
+		echo "measure-exits: $1: nested run ended with $st (try $try)" >&2
+	done
 	if [ "$st" = 77 ]; then grep -m1 SKIP "$work/$1.err" || echo "SKIP nested KVM unavailable"; exit 77; fi
 	[ "$st" = 1 ] || { echo "measure-exits: $1 boot ended with $st" >&2; tail -5 "$work/$1.err" >&2; exit 1; }
 	"$HERE/exits.sh" "$work/$1.stats" "$work/$1.log"
