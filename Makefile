@@ -65,7 +65,7 @@ $(B)/obj/%.o: %.S | ensure-deps
 # The table sits after all code, so no function moves between the passes;
 # the comparison below proves it.
 $(B)/pvos.stage1.elf: $(KOBJ) $(B)/obj/arch/x86/ksyms_empty.o boot/linker.ld
-	$(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(B)/obj/arch/x86/ksyms_empty.o
+	@echo "  LD    $@"; $(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(B)/obj/arch/x86/ksyms_empty.o
 
 $(B)/ksyms.S: $(B)/pvos.stage1.elf tools/gen-ksyms.sh
 	nm -n $< | tools/gen-ksyms.sh > $@
@@ -74,7 +74,7 @@ $(B)/obj/ksyms.o: $(B)/ksyms.S
 	$(CC) $(KASFLAGS) -c $< -o $@
 
 $(B)/pvos.elf: $(KOBJ) $(B)/obj/ksyms.o boot/linker.ld
-	$(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(B)/obj/ksyms.o
+	@echo "  LD    $@"; $(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(B)/obj/ksyms.o
 	@nm -n $(B)/pvos.stage1.elf | grep ' [tT] ' > $(B)/syms.1
 	@nm -n $@ | grep ' [tT] ' > $(B)/syms.2
 	@cmp -s $(B)/syms.1 $(B)/syms.2 || { echo "ksyms: code moved between link passes"; rm -f $@; exit 1; }
