@@ -32,14 +32,17 @@ struct pv_backend {
  * but %rax, calls the C function fn, restores them.  It is what a callee-save
  * slot holds when its op is a C function, so that sites which only let the
  * callee clobber %rax stay correct (Linux's PV_CALLEE_SAVE_REGS_THUNK).
+ * PV_CALLEE_SAVE_THUNK_RAX(fn) is the same for ops whose argument arrives in
+ * %rax (PVOP_CALLEE_RAX): it moves it to %rdi for the C function.
  */
-#define PV_CALLEE_SAVE_THUNK(fn)					\
+#define __PV_THUNK(fn, before_call)					\
 	asm(".pushsection .text, \"ax\"\n"				\
 	    ".globl " #fn "_thunk\n"					\
 	    ".type " #fn "_thunk, @function\n"				\
 	    #fn "_thunk:\n\t"						\
 	    "push %rcx\n\tpush %rdx\n\tpush %rsi\n\tpush %rdi\n\t"	\
 	    "push %r8\n\tpush %r9\n\tpush %r10\n\tpush %r11\n\t"	\
+	    before_call							\
 	    "call " #fn "\n\t"						\
 	    "pop %r11\n\tpop %r10\n\tpop %r9\n\tpop %r8\n\t"		\
 	    "pop %rdi\n\tpop %rsi\n\tpop %rdx\n\tpop %rcx\n\t"		\
@@ -48,22 +51,8 @@ struct pv_backend {
 	    ".popsection\n");						\
 	extern char fn##_thunk[]
 
-/* The same for ops whose argument arrives in %rax (PVOP_CALLEE_RAX). */
-#define PV_CALLEE_SAVE_THUNK_RAX(fn)					\
-	asm(".pushsection .text, \"ax\"\n"				\
-	    ".globl " #fn "_thunk\n"					\
-	    ".type " #fn "_thunk, @function\n"				\
-	    #fn "_thunk:\n\t"						\
-	    "push %rcx\n\tpush %rdx\n\tpush %rsi\n\tpush %rdi\n\t"	\
-	    "push %r8\n\tpush %r9\n\tpush %r10\n\tpush %r11\n\t"	\
-	    "mov %rax, %rdi\n\t"					\
-	    "call " #fn "\n\t"						\
-	    "pop %r11\n\tpop %r10\n\tpop %r9\n\tpop %r8\n\t"		\
-	    "pop %rdi\n\tpop %rsi\n\tpop %rdx\n\tpop %rcx\n\t"		\
-	    "ret\n"							\
-	    ".size " #fn "_thunk, . - " #fn "_thunk\n"			\
-	    ".popsection\n");						\
-	extern char fn##_thunk[]
+#define PV_CALLEE_SAVE_THUNK(fn)	__PV_THUNK(fn, "")
+#define PV_CALLEE_SAVE_THUNK_RAX(fn)	__PV_THUNK(fn, "mov %rax, %rdi\n\t")
 
 #define PV_CALLEE_SAVE(fn)	((struct pv_callee_save){ .func = fn##_thunk })
 
