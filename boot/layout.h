@@ -16,10 +16,11 @@
 #define DIRECT_MAP_BASE		0xffff888000000000
 #define DIRECT_MAP_PML4_SLOT	273	/* (DIRECT_MAP_BASE >> 39) & 511 */
 
-/* Fixed virtual pages outside the kernel image: LAPIC, text_poke alias. */
+/* Fixed virtual pages outside the kernel image: LAPIC, text_poke alias, ... */
 #define FIXMAP_BASE		0xffffffffff000000
 #define FIXMAP_LAPIC		(FIXMAP_BASE + 0x0000)
 #define FIXMAP_POKE		(FIXMAP_BASE + 0x2000)	/* two pages */
+#define FIXMAP_HV_PROBE		(FIXMAP_BASE + 0x4000)	/* a backend's probe page */
 #define FIXMAP_TEST		(FIXMAP_BASE + 0x10000)	/* for self-tests */
 
 /* 1 GiB of scratch virtual space, where `bench` maps its 10,000 pages. */

@@ -20,6 +20,8 @@ static const struct cmdline_opt options[] = {
 	{ "pvops.corrupt", OPT_FLAG, &opt.pvops_corrupt, NULL, "test: corrupt 3 site entries" },
 	{ "crash", OPT_CHOICE, &opt.crash, crash_choices, "test: provoke an exception" },
 	{ "xen.bad_update", OPT_FLAG, &opt.xen_bad_update, NULL, "test: a page-table update Xen refuses" },
+	{ "kvm.fake_rewrite", OPT_FLAG, &opt.kvm_fake_rewrite, NULL,
+	  "test: the KVM hypercall probe meets a host that rewrites it" },
 	{ "hoststat", OPT_FLAG, &opt.hoststat, NULL, "pause around workloads for host counters" },
 };
 

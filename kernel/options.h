@@ -17,6 +17,7 @@ struct options {
 	int pvops_corrupt;	/* test: corrupt site entries before patching */
 	int crash;		/* test: provoke an exception (enum crash_choice) */
 	int xen_bad_update;	/* test: a bad mmu_update under Xen PV (must panic) */
+	int kvm_fake_rewrite;	/* test: the KVM hypercall probe meets a rewriting host */
 	int hoststat;		/* pause around workloads for the host's counters */
 };
 

@@ -20,6 +20,7 @@ struct pv_backend {
 	bool (*detect)(char *why, size_t size);
 	void (*install)(void);
 	uint64_t (*hypercalls)(void);	/* hypercalls made so far; NULL: none */
+	void (*report)(void);		/* at exit: what the host delivered; may be NULL */
 };
 
 /* Backends register themselves; pvops/select.c walks the section. */

@@ -16,6 +16,10 @@ bool pvops_hypercalls(uint64_t *n)
 	return false;
 }
 
+void pvops_report(void)
+{
+}
+
 bool pvops_patch_cost(uint64_t *tsc, unsigned int *sites)
 {
 	(void)tsc;

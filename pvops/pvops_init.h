@@ -19,6 +19,7 @@ extern const struct pv_backend *pv_backend;
 /* For `bench` (both builds): hypercalls so far (false if not counted), patch cost. */
 bool pvops_hypercalls(uint64_t *n);
 bool pvops_patch_cost(uint64_t *tsc, unsigned int *sites);
+void pvops_report(void);	/* at exit: what the backend got from the host */
 
 /* A backend may claim the machine at entry (Xen PV) before the command line is read. */
 void pvops_entered_by(const char *backend, const char *why);

@@ -83,6 +83,13 @@ bool pvops_hypercalls(uint64_t *n)
 	return true;
 }
 
+/* At exit: the backend's account of what the host delivered, if it keeps one. */
+void pvops_report(void)
+{
+	if (pv_backend && pv_backend->report)
+		pv_backend->report();
+}
+
 bool pvops_patch_cost(uint64_t *tsc, unsigned int *sites)
 {
 	*tsc = pv_stats.tsc;

@@ -42,7 +42,10 @@ struct fault_catch {
 	struct fault_record *rec;
 };
 
-/* Run fn(arg); if it raises `vector`, return true with the details in rec. */
+/*
+ * Run fn(arg); if it raises `vector` (VEC_ANY: any exception), return true
+ * with the details in rec.
+ */
 bool expect_fault(int vector, void (*fn)(void *), void *arg, struct fault_record *rec)
 {
 	struct fault_catch fc = { .vector = vector, .rec = rec };
@@ -152,7 +155,7 @@ void trap_dispatch(struct trap_frame *f)
 	struct fault_catch *fc = this_cpu()->fault_catch;
 
 	if (f->vector < 32) {
-		if (fc && fc->vector == (int)f->vector)
+		if (fc && (fc->vector == (int)f->vector || fc->vector == VEC_ANY))
 			catch_fault(f, fc);
 		exception_dump(f);
 	}

@@ -22,6 +22,7 @@ struct trap_frame {
 #define VEC_PF	14
 #define VEC_TIMER	0x20
 #define VEC_SPURIOUS	0xff
+#define VEC_ANY		(-1)	/* expect_fault: whichever exception comes */
 
 typedef void (*irq_handler_t)(struct trap_frame *f);
 void set_irq_handler(int vector, irq_handler_t h);

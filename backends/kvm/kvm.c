@@ -58,17 +58,65 @@ static bool kvm_detect(char *why, size_t size)
 	return false;
 }
 
+/* Two of these are hypercalls (KICK_CPU, SEND_IPI): no use if the probe failed. */
 static void report_smp_features(void)
 {
-	static const struct { int bit; const char *name, *use; } later[] = {
-		{ KVM_FEATURE_PV_UNHALT, "PV_UNHALT", "lock.wait/kick" },
-		{ KVM_FEATURE_PV_TLB_FLUSH, "PV_TLB_FLUSH", "remote TLB flushes" },
-		{ KVM_FEATURE_PV_SEND_IPI, "PV_SEND_IPI", "apic.send_ipi" },
+	static const struct { int bit; const char *name, *use; bool hc; } later[] = {
+		{ KVM_FEATURE_PV_UNHALT, "PV_UNHALT", "lock.wait/kick", true },
+		{ KVM_FEATURE_PV_TLB_FLUSH, "PV_TLB_FLUSH", "remote TLB flushes", false },
+		{ KVM_FEATURE_PV_SEND_IPI, "PV_SEND_IPI", "apic.send_ipi", true },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(later); i++)
 		printk("kvm: %s %s (for %s, once pvos runs several CPUs)\n", later[i].name,
-		       kvm_has(later[i].bit) ? "offered" : "not offered", later[i].use);
+		       !kvm_has(later[i].bit) ? "not offered" :
+		       later[i].hc && !kvm.hypercalls ? "offered, but it needs hypercalls" :
+		       "offered", later[i].use);
+}
+
+static void list_add(char *list, size_t size, const char *fmt, ...) __printf(3, 4);
+static void list_add(char *list, size_t size, const char *fmt, ...)
+{
+	size_t len = strlen(list);
+	va_list ap;
+
+	if (len && len + 2 < size) {
+		memcpy(list + len, ", ", 3);
+		len += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(list + len, size - len, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * What KVM delivered, judged after the fact: a feature can be offered in
+ * CPUID, accepted by its MSR, and still never used by the host.  PV EOI is
+ * the case in point: hosts that virtualize EOI in hardware (Intel APICv,
+ * AMD AVIC), and some software KVMs, never set the flag.
+ */
+void kvm_report(void)
+{
+	char used[160] = "", missed[320] = "";
+	uint64_t eois = kvm.eoi_skipped + kvm.eoi_written;
+
+	if (kvm.clock)
+		list_add(used, sizeof(used), "kvmclock");
+	if (kvm.steal)
+		list_add(used, sizeof(used), "steal time");
+	if (kvm.pv_eoi && (kvm.eoi_skipped || !eois))
+		list_add(used, sizeof(used), "PV EOI (%lu of %lu EOIs skipped)", kvm.eoi_skipped, eois);
+	else if (kvm.pv_eoi)
+		list_add(missed, sizeof(missed), "PV EOI (enabled, but the host flagged none of "
+			 "%lu EOIs)", eois);
+	if (kvm.nop_io_delay)
+		list_add(used, sizeof(used), "NOP io_delay");
+	if (kvm.hypercalls)
+		list_add(used, sizeof(used), "hypercalls (%s)", kvm.hypercall_insn);
+	else
+		list_add(missed, sizeof(missed), "hypercalls (%s)", kvm.hypercall_why);
+	printk("kvm: in use: %s\n", *used ? used : "nothing");
+	printk("kvm: offered but not delivered: %s\n", *missed ? missed : "none");
 }
 
 static void kvm_install(void)
@@ -87,5 +135,6 @@ static const struct pv_backend kvm_backend = {
 	.priority = 10,
 	.detect = kvm_detect,
 	.install = kvm_install,
+	.report = kvm_report,
 };
 PV_BACKEND(kvm_backend);

@@ -14,6 +14,9 @@ struct kvm_state {
 	uint32_t features;	/* CPUID base+1 EAX: KVM_FEATURE_* bits */
 	bool amd;		/* vmmcall (AMD, Hygon) rather than vmcall (Intel) */
 	bool clock, steal, pv_eoi, nop_io_delay;	/* in use */
+	bool hypercalls;	/* the probe found an instruction the host takes */
+	const char *hypercall_insn;		/* "vmcall" or "vmmcall" */
+	char hypercall_why[192];		/* why not, when hypercalls are off */
 	uint64_t eoi_skipped, eoi_written;
 };
 
@@ -29,7 +32,9 @@ void kvm_install_steal_time(void);
 void kvm_install_pv_eoi(void);
 void kvm_install_io_delay(void);
 void kvm_install_hypercall(void);
+void kvm_report(void);
 const volatile struct kvm_steal_time *kvm_steal_record(void);
+const volatile void *kvm_eoi_word_addr(void);
 uint64_t kvm_clock_read(void);
 
 /* One hypercall site (pvops/pvops.h's PV_ASM_SITE) in KVM's registers. */

@@ -72,6 +72,11 @@ void kvm_install_steal_time(void)
  */
 static volatile uint32_t kvm_eoi_word __aligned(4);
 
+const volatile void *kvm_eoi_word_addr(void)
+{
+	return &kvm_eoi_word;
+}
+
 static void kvm_pv_eoi(void)
 {
 	if (kvm_eoi_word & KVM_PV_EOI_MASK) {
@@ -108,34 +113,4 @@ void kvm_install_io_delay(void)
 	pv_ops.cpu.io_delay = kvm_io_delay;
 	kvm.nop_io_delay = true;
 	printk("kvm: NOP_IO_DELAY: cpu.io_delay becomes nothing (its sites all NOPs)\n");
-}
-
-/*
- * Hypercalls: Intel's instruction is vmcall, AMD's vmmcall.  KVM would
- * rewrite the wrong one in guest memory on its first use (after a #UD
- * exit), but pvos must not rely on that: it is a quirk that can be turned
- * off, it writes to our read-only text behind our back, and it costs an
- * emulated exit.  So pvos picks the right instruction at boot and patches it
- * into every hypercall site, as Linux's alternative does.
- */
-asm(".pushsection .text, \"ax\"\n"
-    ".globl kvm_hypercall_vmcall, kvm_hypercall_vmmcall\n"
-    "kvm_hypercall_vmcall:\n\tvmcall\n\tret\n"
-    "kvm_hypercall_vmmcall:\n\tvmmcall\n\tret\n"
-    ".popsection\n");
-extern char kvm_hypercall_vmcall[], kvm_hypercall_vmmcall[];
-
-DEF_PV_INSN(kvm_insn_vmcall, hv.hypercall, kvm_hypercall_vmcall, PV_CLB_RAX, "vmcall");
-DEF_PV_INSN(kvm_insn_vmmcall, hv.hypercall, kvm_hypercall_vmmcall, PV_CLB_RAX, "vmmcall");
-
-void kvm_install_hypercall(void)
-{
-	struct cpuid_regs r;
-
-	cpuid(0, 0, &r);
-	/* "AuthenticAMD" and "HygonGenuine": ebx "Auth"/"Hygo" */
-	kvm.amd = r.ebx == 0x68747541 || r.ebx == 0x6f677948;
-	pv_ops.hv.hypercall.func = kvm.amd ? kvm_hypercall_vmmcall : kvm_hypercall_vmcall;
-	printk("kvm: hypercalls use %s (%s CPU)\n", kvm.amd ? "vmmcall" : "vmcall",
-	       kvm.amd ? "AMD" : "Intel");
 }

@@ -11,6 +11,7 @@
 #include "pvops/pvops_init.h"
 #include "arch/x86/apic.h"
 #include "arch/x86/mm.h"
+#include "kernel/vsprintf.h"
 
 static bool under_kvm(struct st_ctx *t)
 {
@@ -77,27 +78,46 @@ SELFTEST(test_kvm_steal_time, "kvm: steal-time record registered, version protoc
 	st_check(t, s1 >= s0, "steal time went back from %lu to %lu", s0, s1);
 }
 
+/*
+ * A host may offer PV EOI, accept the MSR, and still never set the flag
+ * (hosts that virtualize EOI in hardware do so).  That is the host's
+ * choice, not a pvos bug, so the test skips, saying so; tests/kvm demands
+ * the saving where it knows the host delivers it (nested kvm-amd).
+ */
 SELFTEST(test_kvm_pv_eoi, "kvm: timer interrupts keep arriving; PV EOI skips APIC writes")
 {
-	uint64_t skipped = kvm.eoi_skipped, start = ticks();
+	uint64_t skipped = kvm.eoi_skipped, written = kvm.eoi_written, start = ticks();
+	char why[160];
 
 	if (!under_kvm(t))
 		return;
 	wait_ticks(20);
 	st_check(t, ticks() >= start + 20, "%lu ticks", ticks() - start);
-	if (kvm.pv_eoi)
-		st_check(t, kvm.eoi_skipped > skipped, "no EOI write skipped in %lu ticks",
-			 ticks() - start);
-	else
+	if (!kvm.pv_eoi) {
 		st_check(t, pv_ops.apic.eoi == native_apic_eoi, "apic.eoi not native");
+		return;
+	}
+	st_check(t, rdmsr(MSR_KVM_PV_EOI_EN) == (virt_to_phys((const void *)kvm_eoi_word_addr()) | KVM_MSR_ENABLED),
+		 "MSR_KVM_PV_EOI_EN holds %lx", rdmsr(MSR_KVM_PV_EOI_EN));
+	if (kvm.eoi_skipped == skipped && !t->failed) {
+		snprintf(why, sizeof(why), "PV EOI enabled but unused: the host flagged none of "
+			 "%lu EOIs (it may virtualize EOI itself, as APICv and AVIC do)",
+			 kvm.eoi_written - written);
+		st_skip(t, why);
+	}
 }
 
-SELFTEST(test_kvm_hypercalls, "kvm: VAPIC_POLL_IRQ returns 0, an unknown hypercall -KVM_ENOSYS")
+SELFTEST(test_kvm_hypercalls, "kvm: hypercalls as probed: KVM answers, or the native -ENOSYS")
 {
 	long r;
 
 	if (!under_kvm(t))
 		return;
+	if (!kvm.hypercalls) {
+		r = kvm_hypercall0(KVM_HC_VAPIC_POLL_IRQ);
+		st_check(t, r == -38, "hypercalls are off, yet hv.hypercall returned %ld, not -ENOSYS", r);
+		return;
+	}
 	r = kvm_hypercall0(KVM_HC_VAPIC_POLL_IRQ);
 	st_check(t, r == 0, "KVM_HC_VAPIC_POLL_IRQ returned %ld", r);
 	r = kvm_hypercall2(0xfff0, 1, 2);
@@ -121,15 +141,38 @@ static int check_sites_of(unsigned int op, const uint8_t *code, size_t n, struct
 	return found;
 }
 
-SELFTEST(test_kvm_sites, "kvm: hypercall sites hold this vendor's instruction, io_delay sites NOPs")
+/* Hypercalls off: no site may hold either instruction, or the host would rewrite it. */
+static int sites_without_hypercall_insn(struct st_ctx *t)
+{
+	static const uint8_t vmcall[] = { 0x0f, 0x01, 0xc1 }, vmmcall[] = { 0x0f, 0x01, 0xd9 };
+	int found = 0;
+
+	for (const struct pv_site *s = __start_pv_sites; s < __stop_pv_sites; s++) {
+		if (s->op != PV_OP(hv.hypercall))
+			continue;
+		found++;
+		for (unsigned int i = 0; i + 3 <= s->len; i++)
+			st_check(t, memcmp((const uint8_t *)s->addr + i, vmcall, 3) &&
+				     memcmp((const uint8_t *)s->addr + i, vmmcall, 3),
+				 "site %lx holds a hypercall instruction", (unsigned long)s->addr);
+	}
+	return found;
+}
+
+SELFTEST(test_kvm_sites, "kvm: hypercall sites hold the probed instruction, io_delay sites NOPs")
 {
 	static const uint8_t vmcall[] = { 0x0f, 0x01, 0xc1 }, vmmcall[] = { 0x0f, 0x01, 0xd9 };
 	static const uint8_t outb80[] = { 0xe6, 0x80 };
+	bool mm;
 
 	if (!under_kvm(t))
 		return;
-	st_check(t, check_sites_of(PV_OP(hv.hypercall), kvm.amd ? vmmcall : vmcall, 3, t) > 0,
-		 "no hypercall site");
+	mm = kvm.hypercalls && !strcmp(kvm.hypercall_insn, "vmmcall");
+	if (kvm.hypercalls)
+		st_check(t, check_sites_of(PV_OP(hv.hypercall), mm ? vmmcall : vmcall, 3, t) > 0,
+			 "no hypercall site");
+	else
+		st_check(t, sites_without_hypercall_insn(t) > 0, "no hypercall site");
 	if (kvm.nop_io_delay)
 		st_check(t, check_sites_of(PV_OP(cpu.io_delay), NULL, 0, t) > 0, "no io_delay site");
 	else
