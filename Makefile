@@ -43,7 +43,7 @@ endif
 KOBJ := $(patsubst %,$(B)/obj/%.o,$(basename $(KSRC)))
 DEPFILES := $(KOBJ:.o=.d)
 
-.PHONY: all deps ensure-deps iso run run-kvm debug test host-test boot-test check-sites tools-test kvm-test bench clean help
+.PHONY: all deps ensure-deps iso run run-kvm debug test host-test boot-test check-sites tools-test kvm-test bench docs docs-check clean help
 all: $(B)/pvos.elf $(B)/pvos.iso build/tools/pvsites
 
 deps:
@@ -186,10 +186,26 @@ test: ensure-deps
 	$(MAKE) tools-test
 	$(MAKE) boot-test
 	$(MAKE) kvm-test
+	$(MAKE) docs-check
 
 # Instruction counts under qemu -icount (deterministic); docs/performance.md.
 bench: build/pvos.elf
 	tools/bench.sh
+
+# Every figure README.md and docs/ quote from build/*.csv (tools/figures.py):
+# `make docs` rewrites them after `make bench`; `make docs-check` (the last
+# stage of `make test`) fails if one differs, or if the plot does.
+docs: | ensure-deps
+	@test -s build/bench.csv || { echo "docs: no build/bench.csv: run make bench first"; exit 1; }
+	python3 tools/figures.py --update
+	tools/bench.sh --plot && cp build/bench.png docs/performance.png
+
+docs-check: | ensure-deps
+	python3 tools/figures.py --check
+	tools/bench.sh --plot
+	@cmp -s build/bench.png docs/performance.png || \
+		{ echo "docs-check: docs/performance.png is not the plot of build/bench.csv: run make docs"; exit 1; }
+	@echo "docs-check: docs/performance.png is the plot of build/bench.csv"
 
 clean:
 	rm -rf build build-nopv

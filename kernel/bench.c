@@ -122,10 +122,14 @@ static __noinline uint64_t macro_page_faults(void)
 	return now() - t0;
 }
 
-/* pte updates in batches of 64, in lazy-MMU mode or not: instructions and hypercalls. */
+/*
+ * pte updates in batches of 64, in lazy-MMU mode or not: instructions and
+ * hypercalls.  Both counts are taken before anything is printed: under Xen
+ * printing is a hypercall too (console_io).
+ */
 static void pte_updates(const char *op, phys_addr_t page, bool lazy)
 {
-	uint64_t calls0 = 0, calls1 = 0, t0;
+	uint64_t calls0 = 0, calls1 = 0, t0, t1;
 	bool counted = pvops_hypercalls(&calls0);
 
 	t0 = now();
@@ -138,8 +142,10 @@ static void pte_updates(const char *op, phys_addr_t page, bool lazy)
 		if (lazy)
 			lazy_mmu_leave();
 	}
-	report(op, MACRO_PAGES, now() - t0);
-	if (counted && pvops_hypercalls(&calls1))
+	t1 = now();
+	counted = counted && pvops_hypercalls(&calls1);
+	report(op, MACRO_PAGES, t1 - t0);
+	if (counted)
 		printk("bench: %s_hypercalls n=%d total=%lu per_op=%lu.%03lu\n", op, MACRO_PAGES,
 		       calls1 - calls0, (calls1 - calls0) / MACRO_PAGES,
 		       (calls1 - calls0) * 1000 / MACRO_PAGES % 1000);

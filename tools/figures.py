@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""tools/figures.py: the figures in README.md and docs/ come from `make bench`.
+
+Every number those pages quote from a measurement is written between two
+markers, with the expression that computes it from build/*.csv:
+
+    set_pte costs <!--fig b('set_pte','xen') | ,.0f-->854<!--/fig--> instructions
+
+and every generated table sits between
+
+    <!--fig-table bench-->  ...  <!--/fig-table-->
+
+`figures.py --check` (run by `make test`) recomputes each one and fails,
+naming the page, line and expression, when the text differs from what the
+CSV files say: prose cannot drift from the code.  `figures.py --update`
+(`make docs`) rewrites them.  Markers are HTML comments, so the rendered
+page shows only the number.
+
+In an expression:
+    b(op, variant)      instructions per op         (build/bench.csv)
+    n(op)               b(op,'native') - b(op,'nopv'): what patched native costs more
+    over(op)            n(op) beyond one NOP per op (PAIRS hold two ops)
+    h(op, variant)      hypercalls per op           (build/bench-hypercalls.csv)
+    ht(op, variant)     hypercalls in all
+    k(measure, column)  KVM exits per 1,000 events  (build/bench-kvm.csv, nested mode)
+    MICRO               the micro benchmarks, for mean()/max()/min()/all()
+The format after `|` is Python's (",.0f", ".3f"); by default one decimal,
+dropped when it is 0.  An expression may also
+give a word ('met' if ... else 'missed'): a verdict drifts like a number.
+"""
+import argparse
+import csv
+import os
+import re
+import sys
+
+MICRO = ['irq_save_restore', 'irq_disable_enable', 'read_cr2', 'read_cr3', 'write_cr3',
+         'set_pte', 'flush_tlb_one', 'spin_lock_unlock']
+PAIRS = ['irq_save_restore', 'irq_disable_enable', 'spin_lock_unlock']    # two ops per step
+VARIANTS = ['nopv', 'off', 'native', 'xen-off', 'xen', 'xen-unbatched', 'xen-batched']
+KVM_ROWS = [('exits_per_1000_timer_interrupts', 'timer interrupt (PV EOI; `-kvm-pv-eoi`)'),
+            ('exits_per_1000_io_delays', '`io_delay` call (NOP io_delay; `-kvm-nopiodelay`)')]
+KVM_MODE = 'nested'     # the pages quote nested kvm-amd, the trusted path
+
+INLINE = re.compile(r'<!--fig (?P<expr>.*?)(?:\|(?P<fmt>[^|]*?))?\s*-->(?P<text>.*?)<!--/fig-->')
+TABLE = re.compile(r'(?P<open><!--fig-table (?P<name>[\w-]+)-->\n)(?P<body>.*?)(?P<close><!--/fig-table-->)',
+                   re.S)
+
+
+class Missing(Exception):
+    """A figure whose CSV file (or row) is not there."""
+
+
+def read_csv(path):
+    if not os.path.exists(path):
+        raise Missing('%s is missing' % path)
+    with open(path, newline='') as f:
+        return list(csv.DictReader(f))
+
+
+class Figures:
+    """The CSV files of one build directory, read when first needed."""
+
+    def __init__(self, build):
+        self.build = build
+        self.cache = {}
+
+    def rows(self, name):
+        if name not in self.cache:
+            try:
+                self.cache[name] = read_csv(os.path.join(self.build, name))
+            except Missing as e:
+                self.cache[name] = e
+        if isinstance(self.cache[name], Missing):
+            raise self.cache[name]
+        return self.cache[name]
+
+    def lookup(self, name, key, column):
+        for row in self.rows(name):
+            if tuple(row[k] for k in key) == tuple(key.values()):
+                return float(row[column])
+        raise Missing('%s has no row %s' % (os.path.join(self.build, name),
+                                            ','.join(key.values())))
+
+    def b(self, op, variant):
+        return self.lookup('bench.csv', {'op': op, 'variant': variant}, 'instructions_per_op')
+
+    def h(self, op, variant):
+        return self.lookup('bench-hypercalls.csv', {'op': op, 'variant': variant},
+                           'hypercalls_per_op')
+
+    def ht(self, op, variant):
+        return self.lookup('bench-hypercalls.csv', {'op': op, 'variant': variant}, 'hypercalls')
+
+    def k(self, measure, column):
+        rows = self.rows('bench-kvm.csv')
+        modes = {r.get('mode') for r in rows}
+        if modes != {KVM_MODE}:
+            raise Missing('bench-kvm.csv holds %s figures; the pages quote %s KVM'
+                          % ('/'.join(sorted(m or '?' for m in modes)), KVM_MODE))
+        return self.lookup('bench-kvm.csv', {'measure': measure}, column)
+
+    def env(self):
+        n = lambda op: self.b(op, 'native') - self.b(op, 'nopv')
+        return {'b': self.b, 'n': n, 'over': lambda op: n(op) - (2 if op in PAIRS else 1),
+                'h': self.h, 'PAIRS': PAIRS, 'all': all, 'any': any, 'ht': self.ht, 'k': self.k, 'MICRO': MICRO,
+                'mean': lambda xs: sum(xs) / len(xs), 'max': max, 'min': min, 'abs': abs,
+                'round': round}
+
+
+def fmt(value, spec):
+    spec = (spec or '').strip()
+    if isinstance(value, str):
+        return value
+    if spec:
+        return format(value, spec)
+    text = '%.1f' % value      # counts are per op: one decimal, and none if it is 0
+    return text[:-2] if text.endswith('.0') else text
+
+
+def ratio(x):
+    return '%.1fx' % x if x >= 10 else '%.2fx' % x
+
+
+def table_bench(fig):
+    """Instructions per op, every variant; off and native with their ratio to nopv."""
+    ops = []
+    for row in fig.rows('bench.csv'):
+        if row['op'] not in ops:
+            ops.append(row['op'])
+    out = ['| op | ' + ' | '.join(VARIANTS) + ' |',
+           '| --- |' + ' ---: |' * len(VARIANTS)]
+    for op in ops:
+        cells = []
+        for v in VARIANTS:
+            try:
+                x = fig.b(op, v)
+            except Missing:
+                cells.append('' if v.startswith('xen-') and v != 'xen-off' else '-')
+                continue
+            cell = fmt(x, '')
+            if v in ('off', 'native') and op != 'patch_site':
+                cell += ' (%s)' % ratio(x / fig.b(op, 'nopv'))
+            cells.append(cell)
+        out.append('| %s | %s |' % (op, ' | '.join(cells)))
+    return '\n'.join(out) + '\n'
+
+
+def table_kvm(fig):
+    """KVM's own exit counts, per event, rounded: the stable part of a noisy figure."""
+    out = ['| exits per event (KVM\'s `exits` counter, rounded) | with the pv op | without |',
+           '| --- | ---: | ---: |']
+    for measure, label in KVM_ROWS:
+        on, off = fig.k(measure, 'with_pv'), fig.k(measure, 'without_pv')
+        out.append('| %s | %.0f | %.0f |' % (label, on / 1000, off / 1000))
+    return '\n'.join(out) + '\n'
+
+
+TABLES = {'bench': table_bench, 'kvm': table_kvm}
+
+
+def render_table(name, fig):
+    if name not in TABLES:
+        raise Missing('no table named %s (known: %s)' % (name, ', '.join(TABLES)))
+    return TABLES[name](fig)
+
+
+def line_of(text, pos):
+    return text.count('\n', 0, pos) + 1
+
+
+def process(path, fig):
+    """(problems, unchecked, new text) for one page."""
+    text = open(path).read()
+    problems, unchecked = [], []
+
+    def inline(m):
+        where = '%s:%d: %s' % (path, line_of(mid, m.start()), m.group('expr').strip())
+        try:
+            value = eval(m.group('expr'), dict(fig.env(), __builtins__={}))
+            want = fmt(value, m.group('fmt'))
+        except Missing as e:
+            unchecked.append('%s: %s' % (where, e))
+            return m.group(0)
+        except Exception as e:  # a broken expression is the page's bug
+            problems.append('%s: cannot evaluate: %s' % (where, e))
+            return m.group(0)
+        if want != m.group('text'):
+            problems.append('%s is %s on the page, %s in %s' % (where, m.group('text'), want,
+                                                               fig.build))
+        return m.group(0).replace('-->' + m.group('text') + '<!--/fig-->',
+                                  '-->' + want + '<!--/fig-->')
+
+    def table(m):
+        where = '%s:%d: table %s' % (path, line_of(text, m.start()), m.group('name'))
+        try:
+            want = render_table(m.group('name'), fig)
+        except Missing as e:
+            unchecked.append('%s: %s' % (where, e))
+            return m.group(0)
+        if want != m.group('body'):
+            problems.append('%s differs from %s' % (where, fig.build))
+        return m.group('open') + want + m.group('close')
+
+    mid = TABLE.sub(table, text)
+    return problems, unchecked, INLINE.sub(inline, mid)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--check', action='store_true', help='fail if a figure differs (default)')
+    ap.add_argument('--update', action='store_true', help='rewrite the figures in place')
+    ap.add_argument('--build', default='build', help='where the CSV files are (build)')
+    ap.add_argument('--allow-missing', metavar='CSV', action='append', default=[],
+                    help='a CSV that may be absent: its figures are reported unchecked')
+    ap.add_argument('pages', nargs='*')
+    args = ap.parse_args()
+    pages = args.pages or ['README.md'] + sorted(
+        os.path.join('docs', p) for p in os.listdir('docs') if p.endswith('.md'))
+    fig = Figures(args.build)
+    problems, unchecked, count = [], [], 0
+    for page in pages:
+        p, u, new = process(page, fig)
+        count += len(INLINE.findall(new)) + len(TABLE.findall(new))
+        problems += p
+        unchecked += u
+        if args.update and new != open(page).read():
+            open(page, 'w').write(new)
+            print('figures: rewrote %s' % page)
+    allowed = [u for u in unchecked if any(a in u for a in args.allow_missing)]
+    for u in unchecked:
+        print('figures: %s: %s' % ('not checked' if u in allowed else 'error', u),
+              file=sys.stderr)
+    if args.update:
+        return 1 if set(unchecked) - set(allowed) else 0
+    for p in problems:
+        print('figures: drift: %s' % p, file=sys.stderr)
+    bad = problems or set(unchecked) - set(allowed)
+    print('figures: %d figures and tables in %d pages: %s' % (
+        count, len(pages), 'DRIFT (run `make docs` after `make bench`, or fix the page)'
+        if problems else 'unchecked ones above' if bad else
+        'all match %s' % args.build + (' (%d not checked)' % len(allowed) if allowed else '')))
+    return 1 if bad else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
