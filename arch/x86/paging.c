@@ -71,6 +71,22 @@ static pteval_t *walk(unsigned long va, int level, bool create)
 	return &table[pt_index(va, level)];
 }
 
+/*
+ * A leaf entry as this CPU last wrote it.  In a lazy-MMU section a
+ * hypervisor may still hold that write in its queue (Xen batches set_pte and
+ * pte_clear into one multicall), so the table in memory can be older: flush
+ * the queue first, as Linux's callers of arch_flush_lazy_mmu_mode do.  Only
+ * leaves are ever queued (the backends write upper levels at once), so
+ * walk() reads those directly, and set_pte(lookup_pte(va), ...) stays
+ * batched.  Natively the flush is NOPs; under Xen, nothing when the queue
+ * is empty.
+ */
+static pteval_t read_leaf(const pteval_t *e)
+{
+	lazy_mmu_flush();
+	return pte_val(*e);
+}
+
 int map_page(unsigned long va, phys_addr_t pa, pteval_t prot)
 {
 	pteval_t *e = walk(va, 1, true);
@@ -78,7 +94,7 @@ int map_page(unsigned long va, phys_addr_t pa, pteval_t prot)
 
 	if (!e)
 		return -1;
-	was_present = pte_val(*e) & PTE_P;
+	was_present = read_leaf(e) & PTE_P;
 	set_pte(e, make_pte((pa & PTE_ADDR) | prot));
 	if (was_present)
 		flush_tlb_one(va);
@@ -89,7 +105,7 @@ void unmap_page(unsigned long va)
 {
 	pteval_t *e = walk(va, 1, false);
 
-	if (e && (pte_val(*e) & PTE_P)) {
+	if (e && (read_leaf(e) & PTE_P)) {
 		pte_clear(e);
 		flush_tlb_one(va);
 	}
@@ -107,7 +123,8 @@ bool translate(unsigned long va, phys_addr_t *pa, pteval_t *entry)
 	pteval_t *table = kernel_pgd ? kernel_pgd : phys_to_virt(read_cr3() & PTE_ADDR);
 
 	for (int l = 4; l >= 1; l--) {
-		pteval_t v = pte_val(table[pt_index(va, l)]);
+		pteval_t *e = &table[pt_index(va, l)];
+		pteval_t v = l == 1 ? read_leaf(e) : pte_val(*e);
 		uint64_t span = 1UL << (PAGE_SHIFT + 9 * (l - 1));
 
 		if (!(v & PTE_P))

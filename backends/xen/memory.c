@@ -11,7 +11,7 @@
  * rest's tables) are built by hand in page-aligned .bss arrays, which the
  * kernel mapping reaches while they are still writable.  Then they are
  * made read-only, pinned, and hooked into the top level.  The rest of RAM
- * is mapped with map_page in lazy-MMU mode, 4 KiB at a time (a PV guest
+ * is mapped through paging.c in lazy-MMU mode, 4 KiB at a time (a PV guest
  * gets no 2 MiB pages), and the kernel's text and rodata become read-only.
  */
 #include "backends/xen/xen.h"
@@ -104,6 +104,25 @@ void xen_bad_update(void)
 	panic("xen: mmu_update accepted a writable mapping of a page table");
 }
 
+/*
+ * One page of the direct map beyond the part built by hand.  Its entry was
+ * never present, so there is nothing to read back and no TLB entry to
+ * flush: where the level-1 table exists, set_pte alone, which lazy mode
+ * queues.  map_page reads the entry it replaces, and that read must flush
+ * the queue (paging.c), so it is used only where it has a table to create,
+ * once per 2 MiB.
+ */
+static void xen_map_direct(phys_addr_t pa)
+{
+	unsigned long va = (unsigned long)phys_to_virt(pa);
+	pteval_t prot = xen_direct_prot(pa >> PAGE_SHIFT), *e = lookup_pte(va);
+
+	if (e)
+		set_pte(e, make_pte(pa | prot));
+	else if (map_page(va, pa, prot))
+		panic("xen: cannot map %lx in the direct map", pa);
+}
+
 void xen_memory_init(void)
 {
 	phys_addr_t early_end = xen_early_direct_map(), top = xen_nr_pages << PAGE_SHIFT;
@@ -113,8 +132,7 @@ void xen_memory_init(void)
 	pmm_init();
 	lazy_mmu_enter();
 	for (phys_addr_t pa = early_end; pa < top; pa += PAGE_SIZE)
-		if (map_page((unsigned long)phys_to_virt(pa), pa, xen_direct_prot(pa >> PAGE_SHIFT)))
-			panic("xen: cannot map %lx in the direct map", pa);
+		xen_map_direct(pa);
 	lazy_mmu_leave();
 	xen_protect_kernel_image();
 	printk("paging: Xen's boot tables adopted; kernel text RX, rodata RO; direct map of "
