@@ -17,10 +17,28 @@
 
 const char *xen_console_kind;
 
-static void xen_console_io_write(const char *s, size_t n)
+/*
+ * A console hypercall that fails cannot panic: the panic would print
+ * through the same console and fail again.  So failures are counted, the
+ * first one kept, and shown later: by a self-test, and at exit
+ * (xen_machine_exit).
+ */
+struct xen_console_errors xen_console_errors;
+
+static void xen_console_note(long rc, const char *call)
 {
-	/* Nothing to report a failure to: this is the console. */
-	HYPERVISOR_console_io(CONSOLEIO_write, (int)n, s);
+	if (rc >= 0)
+		return;
+	if (!xen_console_errors.count++) {
+		xen_console_errors.first_rc = rc;
+		xen_console_errors.first_call = call;
+	}
+}
+
+void xen_console_io_write(const char *s, size_t n)
+{
+	xen_console_note(HYPERVISOR_console_io(CONSOLEIO_write, (int)n, s),
+			 "console_io(CONSOLEIO_write)");
 }
 
 /* Like the shared info page, the ring page is mapped over a hole in .bss. */
@@ -32,7 +50,8 @@ static void xen_ring_kick(void)
 {
 	struct evtchn_send send = { .port = xen_ring_port };
 
-	HYPERVISOR_event_channel_op(EVTCHNOP_send, &send);
+	xen_console_note(HYPERVISOR_event_channel_op(EVTCHNOP_send, &send),
+			 "event_channel_op(EVTCHNOP_send console)");
 }
 
 static void xen_ring_write(const char *s, size_t n)
@@ -43,7 +62,8 @@ static void xen_ring_write(const char *s, size_t n)
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* read cons before reusing space */
 		if (prod - cons >= sizeof(xen_ring->out)) {	/* full: let xenconsoled drain */
 			xen_ring_kick();
-			HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+			xen_console_note(HYPERVISOR_sched_op(SCHEDOP_yield, NULL),
+					 "sched_op(SCHEDOP_yield console)");
 			continue;
 		}
 		xen_ring->out[MASK_XENCONS_IDX(prod, xen_ring->out)] = *s++;

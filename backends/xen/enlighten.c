@@ -113,15 +113,22 @@ void xen_start_kernel(start_info_t *si, unsigned long xen_rsp)
  */
 static void xen_machine_exit(int status)
 {
+	const char *reason = status == EXIT_PASS ? "poweroff" : "crash";
 	struct sched_shutdown s = {
 		.reason = status == EXIT_PASS ? SHUTDOWN_poweroff : SHUTDOWN_crash,
 	};
+	const struct xen_console_errors *ce = &xen_console_errors;
+	long rc;
 
-	printk("xen: SCHEDOP_shutdown(%s)\n", status == EXIT_PASS ? "poweroff" : "crash");
+	if (ce->count)
+		printk("xen: console hypercalls failed %lu times; the first was %s: %ld\n",
+		       ce->count, ce->first_call, ce->first_rc);
+	printk("xen: SCHEDOP_shutdown(%s)\n", reason);
 	if (xen_is_dom0)
 		outl(0xf4, (uint32_t)status);
-	HYPERVISOR_sched_op(SCHEDOP_shutdown, &s);
-	/* Only returns if Xen refused: nothing to do but say so. */
+	rc = HYPERVISOR_sched_op(SCHEDOP_shutdown, &s);
+	/* Only returns if Xen refused: nothing to do but say so (pvos_exit then halts). */
+	printk("xen: Xen refused SCHEDOP_shutdown(%s): %ld\n", reason, rc);
 }
 
 static bool xen_detect(char *why, size_t size)

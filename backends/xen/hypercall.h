@@ -7,8 +7,10 @@
  * Every hypercall pvos makes goes through xen_hypercall(), which counts
  * them (xen_hypercall_count): the self-tests and `make bench` use that to
  * show what batching saves.  The typed wrappers below return the raw
- * result; callers check it, and most use the xen_*_or_panic forms so that a
- * failure names the hypercall, the operation and the error code.
+ * result, and every caller checks it: most with xen_check(), so that a
+ * failure panics naming the hypercall, the operation and the error code;
+ * the console, which a panic would need, counts its failures instead
+ * (console.c).
  */
 #ifndef PVOS_XEN_HYPERCALL_H
 #define PVOS_XEN_HYPERCALL_H

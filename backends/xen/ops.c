@@ -22,7 +22,7 @@ unsigned long xen_save_fl(void)
 /* Events that arrived while masked are delivered by the next hypercall. */
 void xen_force_upcall(void)
 {
-	HYPERVISOR_xen_version(XENVER_version, NULL);
+	xen_check(HYPERVISOR_xen_version(XENVER_version, NULL), "xen_version(XENVER_version)");
 }
 
 static void xen_unmask_events(void)
@@ -61,13 +61,25 @@ static void xen_safe_halt(void)
 	xen_check(HYPERVISOR_sched_op(SCHEDOP_block, NULL), "sched_op(SCHEDOP_block)");
 }
 
-/* With events masked nothing would wake a block: give the CPU away instead. */
+/*
+ * With events masked nothing would wake a block: give the CPU away instead.
+ * pvos_exit ends in a loop of these, and a panic ends in pvos_exit, so a
+ * failed yield panics only once; after that the loop just spins.
+ */
 static void xen_halt(void)
 {
-	if (xen_vcpu()->evtchn_upcall_mask)
-		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
-	else
+	static bool yield_failed;
+	long rc;
+
+	if (!xen_vcpu()->evtchn_upcall_mask) {
 		xen_safe_halt();
+		return;
+	}
+	rc = HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	if (rc < 0 && !yield_failed) {
+		yield_failed = true;
+		xen_hypercall_failed(rc, "sched_op(SCHEDOP_yield)");
+	}
 }
 
 PV_CALLEE_SAVE_THUNK(xen_save_fl);

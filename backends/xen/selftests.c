@@ -124,6 +124,34 @@ SELFTEST(test_xen_console, "xen: the console is console_io as dom0, the ring as 
 	st_check(t, !strncmp(names, "xen", 3), "console list \"%s\" does not start with the Xen console", names);
 }
 
+/*
+ * Console hypercalls cannot panic when they fail (the panic would need the
+ * console), so they are counted: none may have failed so far.  To show the
+ * count works, one write that must fail: a buffer in Xen's own part of the
+ * address space, which no guest may pass (-EFAULT).  Then the record is put
+ * back as it was.
+ */
+SELFTEST(test_xen_console_writes, "xen: no console hypercall failed; a failing one is counted")
+{
+	struct xen_console_errors before = xen_console_errors, provoked;
+
+	if (!under_xen(t))
+		return;
+	st_check(t, before.count == 0, "%lu console hypercalls failed; the first was %s: %ld",
+		 before.count, before.first_call, before.first_rc);
+	if (!xen_is_dom0) {
+		st_skip(t, "the provoked failure needs console_io, which only dom0 uses");
+		return;
+	}
+	xen_console_io_write((const char *)HYPERVISOR_VIRT_START, 1);
+	provoked = xen_console_errors;
+	xen_console_errors = before;
+	st_check(t, provoked.count == before.count + 1, "a write from Xen's range counted %lu failures",
+		 provoked.count - before.count);
+	st_check(t, before.count || provoked.first_rc == -XEN_EFAULT,
+		 "a write from Xen's range failed with %ld, want -EFAULT", provoked.first_rc);
+}
+
 SELFTEST(test_xen_clock, "xen: sched_clock from vcpu_time_info advances; steal time is read")
 {
 	uint64_t a, b;

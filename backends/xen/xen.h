@@ -32,6 +32,12 @@ unsigned long xen_mfn_to_pfn(unsigned long mfn);
 /* console.c */
 void xen_console_init(void);
 extern const char *xen_console_kind;		/* "console_io" or "ring" */
+struct xen_console_errors {
+	unsigned long count;		/* console hypercalls that failed */
+	long first_rc;			/* the first one's error code ... */
+	const char *first_call;		/* ... and what it was */
+};
+extern struct xen_console_errors xen_console_errors;
 
 /* mmu.c */
 void xen_mmu_early_init(void);
@@ -49,11 +55,12 @@ uint64_t xen_sched_clock(void);
 uint64_t xen_steal_clock(int cpu);
 extern volatile uint64_t xen_timer_events;
 
-/* irq.c */
+/* ops.c */
 void xen_force_upcall(void);
 
 /* Hooks for the self-tests. */
 long xen_mmu_update_raw(pteval_t *p, pteval_t v);
 long xen_pin_raw(unsigned long pfn, int level);
+void xen_console_io_write(const char *s, size_t n);
 
 #endif
