@@ -443,10 +443,19 @@ static const char *rs_args(unsigned int op, struct rs_env *e, uint64_t *in)
 	return NULL;
 }
 
-/* Undo what the call changed, so that every op meets the same machine. */
+/*
+ * Undo what the call changed, so that every op meets the same machine.  A
+ * self-IPI is waited for before the next is sent: two sent before the first
+ * is taken would merge into one in the APIC (a slow host, such as a
+ * software KVM, is slow to inject).
+ */
 static void rs_settle(unsigned int op, struct rs_env *e)
 {
+	uint64_t deadline = sched_clock() + 1000000000ULL;
+
 	restore_fl(e->flags);
+	while (op == PV_OP(apic.send_ipi) && rs_ipis < e->ipis_sent && sched_clock() < deadline)
+		asm volatile("pause");
 	lazy_mmu_leave();
 	if (op == PV_OP(mmu.alloc_pt))
 		paravirt_release_pt(e->pt_page >> PAGE_SHIFT, 1);
