@@ -24,6 +24,6 @@ if [ -r "$OVMF" ]; then
 	ok $? "UEFI: every site patched, no GRUB error, no VGA text console claimed"
 	diag_log "$log"
 else
-	echo "ok 6 # SKIP no OVMF firmware ($OVMF; package ovmf)"
-	echo "ok 7 # SKIP no OVMF firmware"
+	skip_test "UEFI boot: no OVMF firmware ($OVMF; package ovmf)"
+	skip_test "UEFI checks: no OVMF firmware ($OVMF; package ovmf)"
 fi

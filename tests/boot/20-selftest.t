@@ -27,8 +27,14 @@ st=$(boot_elf "$ROOT/build-nopv/pvos.elf" "selftest" "$log")
 ok $((st != 1)) "PARAVIRT=0: QEMU exit status 1 (pass), got $st"
 selftest_all_ok "$log"; ok $? "PARAVIRT=0: every TAP line ok"
 has '^pvops: backend none \(PARAVIRT=0' "$log"; ok $? "PARAVIRT=0: no backend"
-objdump -h "$ROOT/build-nopv/pvos.elf" | grep -q pv_sites
-ok $((! $?)) "PARAVIRT=0: the image has no .pv_sites section"
+# objdump's own status counts: a missing or failing objdump must not pass as
+# "no .pv_sites", so its listing must also show the image's .text.
+if objdump -h "$ROOT/build-nopv/pvos.elf" >"$TMP/nopv.sections" 2>"$TMP/objdump.err"; then
+	has ' \.text ' "$TMP/nopv.sections" && ! has 'pv_sites' "$TMP/nopv.sections"
+	ok $? "PARAVIRT=0: the image has no .pv_sites section (objdump lists .text)"
+else
+	ok 1 "PARAVIRT=0: objdump -h failed: $(head -n 1 "$TMP/objdump.err")"
+fi
 diag_log "$log"
 
 # Without QEMU's isa-debug-exit device pvos powers off through ACPI.

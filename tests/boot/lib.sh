@@ -1,9 +1,11 @@
 # Shared helpers for the boot tests (sourced by tests/boot/*.t).
 #
-# Each test boots pvos in QEMU (TCG unless /dev/kvm is usable), with the
+# Each test boots pvos in QEMU (TCG: QEMU's default accelerator), with the
 # serial console in a log file and isa-debug-exit wired up, under a
 # wall-clock timeout, and judges by the log and QEMU's exit status:
-# 1 = pvos passed, 3 = pvos failed, 124 = timeout.  Output is TAP.
+# 1 = pvos passed, 3 = pvos failed, 124 = timeout.  Output is TAP.  A
+# skip goes into make test's record too (record_skip), so that it shows in
+# the summary at the end of `make test`, not only in prove's scroll.
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 QEMU=${QEMU:-qemu-system-x86_64}
@@ -14,6 +16,19 @@ tap_n=0
 tap_failed=0
 
 plan() { echo "1..$1"; }
+
+# record_skip KIND REASON [CLAIM]: see tools/test-skips.sh (setup: a package
+# or file could not be had; hardware: the machine lacks it, CLAIM says what).
+record_skip() {
+	"$ROOT/tools/test-skips.sh" record "tests/boot/$(basename "$0")" "$@"
+}
+
+# skip_test REASON: one "ok N # SKIP" line for a setup the machine could have.
+skip_test() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n # SKIP $1"
+	record_skip setup "test $tap_n: $1"
+}
 
 ok() {	# ok CONDITION-EXIT-STATUS DESCRIPTION
 	tap_n=$((tap_n + 1))

@@ -8,14 +8,23 @@
 #   L2| <text>          one line of the guest's COM1 output
 #   KVMSTAT| <label> <stat>=<value> ...   KVM's per-VM counters (handshake)
 #   L2-ERR| <text>      one line of the L2 QEMU's stderr
+#   L1-NOTE| <text>     something the host should be told (debugfs mounted,
+#                       KVM's counters unavailable and why)
 #   L2-TIMEOUT <secs>   the guest ran past the time limit and was killed
 #   L1-FAIL <reason>    the harness itself failed (not the guest)
 #   L2-EXIT <status>    the L2 QEMU's exit status; always the last line
 #
 # ARGSFILE holds one key=value per line (written by run-nested.sh):
-#   append=<guest command line>   cpu=<suffix for -cpu host, e.g. ,-kvm-pv-eoi>
+#   append=<guest command line>   cpu=<suffix for the -cpu model, e.g. ,-kvm-pv-eoi>
 #   timeout=<seconds>             qemu=<one extra QEMU argument> (repeatable)
-#   mem=<QEMU -m value>
+#   mem=<QEMU -m value>           model=<-cpu model, default host; direct mode
+#                                 passes what tools/kvm-cpu.sh found>
+#   stats=1                       the caller wants KVM's counters (--stats)
+#
+# KVM's counters live in debugfs: if its kvm directory is missing and the
+# caller wants them, we mount debugfs when root, else every snapshot says
+# `unavailable=1` and an L1-NOTE says why.  While reading them we stop the L2 QEMU (SIGSTOP), so that one
+# snapshot's counters are read at one instant, not across guest ticks.
 # PVOS_L2_ACCEL=tcg swaps KVM for TCG: only for debugging this script on a
 # machine without /dev/kvm (the KVMSTAT lines are then empty).
 set -u
@@ -29,7 +38,7 @@ DEBUGFS_KVM=${PVOS_KVM_DEBUGFS:-/sys/kernel/debug/kvm}
 EOF_MARK="$(printf '\001')pvos-l2-eof$(printf '\001')"
 CR=$(printf '\r')
 
-append='' cpu='' timeout=240 mem=128M
+append='' cpu='' timeout=240 mem=128M model=host stats=0
 
 # printf, not echo: dash's echo would expand backslashes in guest output.
 out() { printf '%s%s\n' "$1" "$2"; }
@@ -43,6 +52,8 @@ read_args() {
             cpu=*)     cpu=${kv#cpu=} ;;
             timeout=*) timeout=${kv#timeout=} ;;
             mem=*)     mem=${kv#mem=} ;;
+            model=*)   model=${kv#model=} ;;
+            stats=*)   stats=${kv#stats=} ;;
             qemu=*)    set -- "$@" "${kv#qemu=}" ;;
             ''|'#'*)   ;;
             *) echo "L1-FAIL bad line in $ARGSFILE: $kv"; return 1 ;;
@@ -60,11 +71,27 @@ stats_dir() {
     for d in "$DEBUGFS_KVM/$1"-*; do [ -d "$d" ] && { echo "$d"; return; }; done
 }
 
+# Mount debugfs if KVM's directory is missing (a host that never mounted it;
+# L1's init.sh already has); else say why the counters will be missing.
+ensure_debugfs() {
+    [ -d "$DEBUGFS_KVM" ] && return 0
+    mnt=${DEBUGFS_KVM%/kvm}
+    if [ "$(id -u)" != 0 ]; then
+        out "L1-NOTE| " "KVM counters unavailable: $DEBUGFS_KVM missing (debugfs not mounted at $mnt, and only root can mount it)"
+    elif mount -t debugfs none "$mnt" 2>/dev/null && [ -d "$DEBUGFS_KVM" ]; then
+        out "L1-NOTE| " "mounted debugfs on $mnt for KVM's counters"
+    else
+        out "L1-NOTE| " "KVM counters unavailable: no $DEBUGFS_KVM, even after mounting debugfs on $mnt"
+    fi
+}
+
 # One KVMSTAT line: every numeric stat file of the VM directory.  At VM level
 # KVM sums the per-vCPU counters (exits, io_exits, ...) over all vCPUs.
 emit_stats() {
     label=$1 dir=$(stats_dir "$QPID") out=''
-    if [ -n "$dir" ]; then
+    if [ -z "$dir" ]; then
+        out "L1-NOTE| " "KVM counters unavailable at '$label': no VM directory $DEBUGFS_KVM/$QPID-*"
+    else
         for f in "$dir"/*; do
             [ -f "$f" ] || continue
             v=''
@@ -89,8 +116,10 @@ reader() {
                 return 0 ;;
             "kvmstat: snapshot "*|"hoststat: snapshot "*)
                 out "L2| " "$line"
+                kill -STOP "$QPID" 2>/dev/null
                 emit_stats "${line#*: snapshot }"
-                printf 'g' >&4 ;;
+                printf 'g' >&4
+                kill -CONT "$QPID" 2>/dev/null ;;
             *) out "L2| " "$line" ;;
         esac
     done
@@ -110,7 +139,7 @@ watchdog() {
 
 start_qemu() {
     accel=${PVOS_L2_ACCEL:-kvm}
-    if [ "$accel" = kvm ]; then set -- -enable-kvm -cpu "host$cpu"
+    if [ "$accel" = kvm ]; then set -- -enable-kvm -cpu "$model$cpu"
     else set -- -accel "$accel" -cpu "max$cpu"; fi
     i=1
     while [ "$i" -le "$EXTRA_COUNT" ]; do eval "set -- \"\$@\" \"\$EXTRA_$i\""; i=$((i + 1)); done
@@ -138,6 +167,7 @@ report_stderr() {
 main() {
     [ -r "$KERNEL" ] || { echo "L1-FAIL guest kernel $KERNEL missing"; echo "L2-EXIT 125"; return; }
     read_args || { echo "L2-EXIT 125"; return; }
+    [ "${PVOS_L2_ACCEL:-kvm}" != kvm ] || [ "$stats" != 1 ] || ensure_debugfs
     RUN=$(mktemp -d /tmp/l2run.XXXXXX)
     # QEMU's pipe chardev reads <path>.in and writes <path>.out.  Opening both
     # FIFOs read-write never blocks, whether or not QEMU got as far as opening

@@ -5,12 +5,20 @@
 #                 [--timeout SECS] [--mem SIZE] [--qemu-arg ARG]...
 #                 KERNEL.ELF "guest command line"
 #
-# L0 (this host, no /dev/kvm) runs QEMU TCG -cpu max; L1 is Debian's kernel
-# with the initramfs of build-initramfs.sh, which loads kvm-amd and runs
-# Debian's QEMU with -enable-kvm on the guest (L2).  The guest and its
-# arguments are appended to the cached base initramfs as a second, plain
-# cpio archive, so changing the guest never rebuilds the base.  If the host
-# has a usable /dev/kvm, L1 is skipped and l2-run.sh runs here directly.
+# Two modes, same output contract:
+#   nested  L0 (this host) runs QEMU TCG -cpu max; L1 is Debian's kernel with
+#           the initramfs of build-initramfs.sh, which loads kvm-amd and runs
+#           Debian's QEMU with -enable-kvm on the guest (L2).  The guest and
+#           its arguments are appended to the cached base initramfs as a
+#           second, plain cpio archive, so changing the guest never rebuilds
+#           the base.
+#   direct  l2-run.sh runs here, on this host's /dev/kvm, with the -cpu
+#           model tools/kvm-cpu.sh finds this host's KVM accepts.
+# The automatic choice (tests/kvm/host-kvm.sh): direct only on hardware KVM
+# (kvm_intel/kvm_amd loaded, vmx/svm in the CPU flags, /dev/kvm read-write),
+# where KVM's counters are real VM exits; nested otherwise, including under a
+# software KVM such as kvm_pvm.  One line on stderr says which mode ran and
+# why: "run-nested: mode nested: <why>".
 #
 # stdout: the guest's serial output (--live: as it comes, for `make run-kvm`,
 # instead of at the end).  --stats FILE: one line per
@@ -20,10 +28,12 @@
 # (L1 did not boot, no /dev/kvm in L1, L2 QEMU failed to start); 2 = usage
 # or packages missing as non-root; 77 + "SKIP <reason>" = cannot run here.
 # Environment: PVOS_KVM_VERBOSE=1 copies the whole L1 console to stderr;
-# PVOS_KVM_MODE=nested|direct overrides the /dev/kvm check (direct together
-# with PVOS_L2_ACCEL=tcg runs the guest under plain TCG, same contract, for
-# debugging without KVM); PVOS_KVM_OUTER_CPU replaces L0's "-cpu max" (e.g.
-# max,-svm to see the no-/dev/kvm failure); PVOS_KVM_BUILD moves build/kvm.
+# PVOS_KVM_MODE=nested|direct forces a mode (direct together with
+# PVOS_L2_ACCEL=tcg runs the guest under plain TCG, same contract, for
+# debugging without KVM); PVOS_KVM_HOST_ROOT makes host-kvm.sh look at
+# another machine's /dev/kvm, cpuinfo and modules (=/nonexistent: none);
+# PVOS_KVM_OUTER_CPU replaces L0's "-cpu max" (e.g. qemu64,-svm to see the
+# no-/dev/kvm failure); PVOS_KVM_BUILD moves build/kvm.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -58,30 +68,37 @@ parse_args() {
     [[ -r $kernel ]] || { say "no such guest kernel: $kernel"; exit 2; }
     [[ $timeout_s =~ ^[0-9]+$ ]] || { say "--timeout needs seconds"; exit 2; }
     [[ $cpu_flags == '' || $cpu_flags == ,* ]] ||
-        { say "--cpu-flags must start with a comma (it is appended to -cpu host)"; exit 2; }
+        { say "--cpu-flags must start with a comma (it is appended to the -cpu model)"; exit 2; }
 }
 
-use_direct() {
+# Sets $mode (nested|direct) and says on stderr which, and why.
+choose_mode() {
+    local kind why
+    read -r kind _ why < <("$HERE/host-kvm.sh")
     case ${PVOS_KVM_MODE:-auto} in
-        direct) return 0 ;;
-        nested) return 1 ;;
-        auto)   [[ -r /dev/kvm && -w /dev/kvm ]] ;;
+        direct|nested) mode=$PVOS_KVM_MODE why="forced by PVOS_KVM_MODE=$mode (host: $why)" ;;
+        auto) if [[ $kind == hardware ]]; then mode=direct; else mode=nested; fi ;;
         *) say "PVOS_KVM_MODE must be auto, nested or direct"; exit 2 ;;
     esac
+    say "mode $mode: $why"
 }
 
 # key=value lines read by l2-run.sh.  L2 gets less time than the outer
 # timeout so that an L2 hang is reported from inside, with its output.
+# model= (the -cpu model) only in direct mode; in L1, "host" always works.
+# stats=1 asks l2-run.sh to make KVM's counters readable (mount debugfs).
 write_args() {
-    local f=$1 l2_timeout=$2 a
+    local f=$1 l2_timeout=$2 model=${3:-} a
     {
         printf 'append=%s\n' "$cmdline"
         printf 'cpu=%s\n' "$cpu_flags"
         printf 'mem=%s\n' "$mem"
         printf 'timeout=%s\n' "$l2_timeout"
+        printf 'stats=%s\n' "$(( ${#stats_file} > 0 ))"
+        [[ -z $model ]] || printf 'model=%s\n' "$model"
         for a in ${qemu_args[@]+"${qemu_args[@]}"}; do printf 'qemu=%s\n' "$a"; done
     } > "$f"
-    if grep -q $'\r' "$f" || (( $(wc -l < "$f") != 4 + ${#qemu_args[@]} )); then
+    if grep -q $'\r' "$f" || (( $(wc -l < "$f") != 5 + ${model:+1} + ${#qemu_args[@]} )); then
         say "arguments must not contain newlines or CRs"; exit 2
     fi
 }
@@ -127,9 +144,12 @@ live_filter() {
 }
 
 run_direct() {
-    local log=$1 args=$work/args
-    write_args "$args" "$timeout_s"
-    say "running the guest directly on this host (${PVOS_L2_ACCEL:-kvm}, no nesting)"
+    local log=$1 args=$work/args model=''
+    if [[ ${PVOS_L2_ACCEL:-kvm} == kvm ]]; then
+        model=$("$REPO/tools/kvm-cpu.sh") || { say "error: no -cpu model QEMU accepts with -accel kvm"; exit $EXIT_HARNESS; }
+    fi
+    write_args "$args" "$timeout_s" "$model"
+    say "running the guest directly on this host (${PVOS_L2_ACCEL:-kvm}${model:+, -cpu $model}, no nesting)"
     timeout -k 10 $(( timeout_s + 15 )) sh "$HERE/l2-run.sh" "$kernel" "$args" > "$log" 2>&1
 }
 
@@ -143,6 +163,7 @@ demux() {
         /^L2\|$/       { print ""; next }
         /^KVMSTAT\| /  { print substr($0, 10) > stats; next }
         /^L2-ERR\| /   { print "run-nested: L2 QEMU: " substr($0, 9) > "/dev/stderr"; next }
+        /^L1-NOTE\| /  { print "run-nested: " substr($0, 10) > "/dev/stderr"; next }
         /^L1-FAIL /    { print "run-nested: L1: " substr($0, 9) > "/dev/stderr"; fail = 1; next }
         /^L2-TIMEOUT / { to = $2; next }
         /^L2-EXIT /    { status = $2; next }
@@ -179,7 +200,8 @@ main() {
     trap 'rm -rf "$work"' EXIT
     local log=$work/console.log stats=$work/stats rc=0 t0=$SECONDS
     : > "$stats"
-    if use_direct; then
+    choose_mode
+    if [[ $mode == direct ]]; then
         run_direct "$log" || rc=$?
     else
         ensure_base

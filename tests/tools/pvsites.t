@@ -107,6 +107,8 @@ if [ -e build-nopv/pvos.elf ]; then
         eval 'rc realnopv 1 && says realnopv "no .pv_sites: built with PARAVIRT=0?"'
 else
     echo "ok $((n += 1)) # SKIP build-nopv/pvos.elf not built"
+    "$(dirname "$0")/../../tools/test-skips.sh" record tests/tools/pvsites.t setup \
+        "build-nopv/pvos.elf not built (make PARAVIRT=0)"
 fi
 link -DTRUNC && run trunc "$work/fake.elf"
 check "truncated .pv_sites: clear error, exit 1" \
