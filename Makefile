@@ -37,7 +37,7 @@ KSRC := boot/head32.S boot/notes.S \
 ifeq ($(PARAVIRT),0)
 KSRC += pvops/nopv.c
 else
-KSRC += pvops/pv_ops.c pvops/patch.c pvops/patcher.c pvops/select.c pvops/selftests.c \
+KSRC += $(filter-out pvops/nopv.c,$(wildcard pvops/*.c)) \
 	$(wildcard backends/*/*.c) $(wildcard backends/*/*.S) boot/xen_head.S
 endif
 KOBJ := $(patsubst %,$(B)/obj/%.o,$(basename $(KSRC)))
@@ -96,9 +96,11 @@ HOSTCC := gcc
 HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I.
 .PHONY: tools
 tools: build/tools/pvsites
-build/tools/pvsites: tools/pvsites.c pvops/site.h pvops/pv_ops.h pvops/patch.c pvops/patch.h | ensure-deps
+# It links the kernel's own op table (pv_ops.c) and patch engine (patch.c).
+build/tools/pvsites: tools/pvsites.c pvops/pv_ops.c pvops/patch.c pvops/site.h pvops/pv_ops.h \
+		pvops/patch.h arch/x86/cpu.h | ensure-deps
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOSTCFLAGS) -o $@ tools/pvsites.c -lelf
+	$(HOSTCC) $(HOSTCFLAGS) -o $@ tools/pvsites.c pvops/pv_ops.c pvops/patch.c -lelf
 
 # ---- running ----
 ACCEL = $(shell if [ -w /dev/kvm ]; then echo kvm; else echo tcg; fi)
@@ -174,7 +176,7 @@ build/host/test_pagealloc: kernel/pagealloc.c
 build/host/test_patch: pvops/patch.c
 build/host/%: tests/host/%.c | ensure-deps
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -MF $@.d -o $@ $^ -lcmocka
+	$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -MF $@.d -o $@ $(filter %.c,$^) -lcmocka
 
 host-test: $(HOST_TESTS)
 	CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' $(HOST_TESTS)

@@ -143,7 +143,7 @@ boot64_high:
 	xor	%ebp, %ebp		/* ends the backtrace */
 	mov	boot_magic(%rip), %edi
 	mov	boot_info_phys(%rip), %esi
-	call	native_boot_main
+	call	pc_boot_main
 1:	hlt
 	jmp	1b
 

@@ -2,6 +2,7 @@
  * 16550 UART on COM1 (port 0x3f8), 115200 8N1, polled.  QEMU's -serial and
  * every PC have one; it is pvos's main console and what the tests read.
  */
+#include "drivers/serial.h"
 #include "kernel/console.h"
 #include "arch/x86/io.h"
 

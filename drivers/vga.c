@@ -2,6 +2,7 @@
  * VGA text mode, 80x25 at physical 0xb8000: what a person watching QEMU's
  * window (or a real screen) sees.  Scrolls; moves the hardware cursor.
  */
+#include "drivers/vga.h"
 #include "kernel/console.h"
 #include "kernel/string.h"
 #include "arch/x86/io.h"

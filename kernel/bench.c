@@ -16,10 +16,11 @@
  */
 #include "kernel/bench.h"
 #include "kernel/printk.h"
+#include "kernel/exit.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/traps.h"
 #include "pvops/pvops.h"
-#include "pvops/pvops_init.h"
+#include "pvops/select.h"
 
 #define MICRO_N		1000
 #define MACRO_PAGES	10000
@@ -174,7 +175,7 @@ void bench_run_all(void)
 	scratch_pte = lookup_pte(FIXMAP_TEST);
 	scratch_cr3 = read_cr3();
 	printk("bench: backend %s; counts are rdtsc ticks (instructions under -icount)\n",
-	       pv_backend_name);
+	       pvops_backend_name());
 	if (pvops_patch_cost(&tsc, &sites) && sites)
 		report("patch_site", sites, tsc);
 	run_micro();

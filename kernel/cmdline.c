@@ -15,7 +15,9 @@ void cmdline_describe(const struct cmdline_opt *o, char *buf, size_t size)
 
 	if (o->type == OPT_UINT && len < size)
 		snprintf(buf + len, size - len, "=<number>");
-	for (int i = 0; o->type == OPT_CHOICE && o->choices[i] && len < size; i++)
+	if (o->type == OPT_STRING && !o->choices && len < size)
+		snprintf(buf + len, size - len, "=<word>");
+	for (int i = 0; o->choices && o->choices[i] && len < size; i++)
 		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? "|" : "=",
 					o->choices[i]);
 }
@@ -61,6 +63,12 @@ static bool set_value(const struct cmdline_opt *o, const char *val)
 {
 	if (o->type == OPT_UINT)
 		return parse_uint(val, o->ival);
+	if (o->type == OPT_STRING) {
+		if (strlen(val) >= o->ssize)
+			return false;
+		strncpy0(o->sval, val, o->ssize);
+		return true;
+	}
 	for (int i = 0; o->choices[i]; i++) {
 		if (!strcmp(o->choices[i], val)) {
 			*o->ival = i;

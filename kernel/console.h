@@ -21,7 +21,4 @@ int console_getc(void);
 int console_getc_wait(void);
 const char *console_names(char *buf, size_t size);
 
-void serial_init(void);
-void vga_init(void);
-
 #endif

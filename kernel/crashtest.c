@@ -7,9 +7,10 @@
 #include "kernel/crashtest.h"
 #include "kernel/options.h"
 #include "kernel/printk.h"
+#include "kernel/exit.h"
 #include "kernel/types.h"
+#include "arch/x86/mm.h"
 
-extern char _stext[];
 
 /* Through a variable, so the compiler cannot see (and warn about) the null. */
 static volatile uintptr_t bad_address = 0x8;

@@ -1,15 +1,14 @@
 /*
  * Ending a run so that the host sees how it went.  pvos_exit() prints the
- * status and asks the machine to stop; how depends on where pvos runs
- * (machine_exit: native QEMU/ACPI here, SCHEDOP_shutdown under Xen).
+ * status and asks the platform to stop the machine: on the PC QEMU's
+ * isa-debug-exit, else ACPI; under Xen SCHEDOP_shutdown.
  */
 #include "kernel/printk.h"
 #include "kernel/exit.h"
+#include "kernel/main.h"
 #include "pvops/pvops.h"
-#include "pvops/pvops_init.h"
+#include "pvops/select.h"
 #include "arch/x86/percpu.h"
-
-void (*machine_exit)(int status) = native_machine_exit;
 
 void pvos_exit(int status)
 {
@@ -21,7 +20,7 @@ void pvos_exit(int status)
 		pvops_report();
 	}
 	printk("pvos: exit status %d (%s)\n", status, status == EXIT_PASS ? "pass" : "fail");
-	machine_exit(status);
+	platform->exit(status);
 	printk("pvos: the machine did not power off; halted. Close the emulator.\n");
 	for (;;)
 		halt();

@@ -1,8 +1,10 @@
-/* How pvos_exit() stops the machine; a backend may replace machine_exit. */
+/* Ending a run so that the host sees how it went (kernel/exit.c; README: "Exit status"). */
 #ifndef PVOS_EXIT_H
 #define PVOS_EXIT_H
 
-extern void (*machine_exit)(int status);
-void native_machine_exit(int status);
+#define EXIT_PASS	0
+#define EXIT_FAIL	1
+
+void pvos_exit(int status) __attribute__((noreturn));
 
 #endif

@@ -14,7 +14,9 @@
 #include "kernel/hoststat.h"
 #include "kernel/console.h"
 #include "kernel/printk.h"
+#include "kernel/exit.h"
 #include "arch/x86/apic.h"
+#include "arch/x86/time.h"
 #include "pvops/pvops.h"
 
 #define HOSTSTAT_TICKS		500

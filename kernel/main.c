@@ -2,7 +2,8 @@
  * kmain: the boot sequence every entry path shares.  Its printout is meant
  * to be read by a student: each step says what it found and what it chose.
  */
-#include "kernel/platform.h"
+#include "kernel/main.h"
+#include "arch/x86/pc_platform.h"
 #include "kernel/boot_info.h"
 #include "kernel/console.h"
 #include "kernel/options.h"
@@ -12,8 +13,9 @@
 #include "kernel/hoststat.h"
 #include "kernel/bench.h"
 #include "pvops/pvops.h"
-#include "pvops/pvops_init.h"
+#include "pvops/select.h"
 #include "arch/x86/apic.h"
+#include "arch/x86/time.h"
 
 static const char *const mem_type_names[] = {
 	[MEM_RAM] = "RAM", [MEM_RESERVED] = "reserved", [MEM_ACPI] = "ACPI",
@@ -56,15 +58,18 @@ static void __noreturn idle(void)
 		safe_halt();
 }
 
+const struct platform *platform = &pc_platform;
+
 void kmain(const struct platform *p)
 {
+	platform = p;
 	p->console_init();
 	banner(p);
 	options_parse(boot_info.cmdline);
 	print_memory_map();
 	p->trap_init();
 	p->memory_init();
-	pvops_init(opt.pvops);
+	pvops_init();
 	if (opt.bench)
 		bench_run_all();	/* before the timer: nothing may interrupt it */
 	p->timer_init();

@@ -1,29 +1,23 @@
 /*
- * The table of pvos's command-line options.  Each has a one-line help
- * that README.md repeats.
+ * The kernel's own command-line options, and the parse of every option any
+ * part of pvos registered (CMDLINE_OPTION, kernel/options.h).  Each has a
+ * one-line help that README.md repeats.
  */
 #include "kernel/options.h"
-#include "kernel/cmdline.h"
 #include "kernel/printk.h"
 
 struct options opt;
 
-const char *const pvops_choices[] = { "auto", "native", "xen", "kvm", "off", NULL };
 static const char *const crash_choices[] = { "none", "pf", "ud", "gp", "de", "text", "panic", NULL };
 
-static const struct cmdline_opt options[] = {
-	{ "selftest", OPT_FLAG, &opt.selftest, NULL, "run the in-kernel tests (TAP) and exit" },
-	{ "bench", OPT_FLAG, &opt.bench, NULL, "count instructions per op and workload, exit" },
-	{ "pvops", OPT_CHOICE, &opt.pvops, pvops_choices, "backend to install, or off" },
-	{ "pvops.verbose", OPT_FLAG, &opt.pvops_verbose, NULL, "print each site as it is patched" },
-	{ "pvops.pause", OPT_FLAG, &opt.pvops_pause, NULL, "wait for a key after patching" },
-	{ "pvops.corrupt", OPT_FLAG, &opt.pvops_corrupt, NULL, "test: corrupt 3 site entries" },
-	{ "crash", OPT_CHOICE, &opt.crash, crash_choices, "test: provoke an exception" },
-	{ "xen.bad_update", OPT_FLAG, &opt.xen_bad_update, NULL, "test: a page-table update Xen refuses" },
-	{ "kvm.fake_rewrite", OPT_FLAG, &opt.kvm_fake_rewrite, NULL,
-	  "test: the KVM hypercall probe meets a host that rewrites it" },
-	{ "hoststat", OPT_FLAG, &opt.hoststat, NULL, "pause around workloads for host counters" },
-};
+CMDLINE_FLAG(opt_selftest, "selftest", &opt.selftest,
+	       "run the in-kernel tests (TAP) and exit");
+CMDLINE_FLAG(opt_bench, "bench", &opt.bench,
+	       "count instructions per op and workload, exit");
+CMDLINE_CHOICE(opt_crash, "crash", &opt.crash, crash_choices,
+	       "test: provoke an exception");
+CMDLINE_FLAG(opt_hoststat, "hoststat", &opt.hoststat,
+	       "pause around workloads for host counters");
 
 static void warn(const char *msg)
 {
@@ -32,5 +26,6 @@ static void warn(const char *msg)
 
 void options_parse(const char *cmdline)
 {
-	cmdline_parse(cmdline, options, sizeof(options) / sizeof(options[0]), warn);
+	cmdline_parse(cmdline, __start_cmdline_opts,
+		      (size_t)(__stop_cmdline_opts - __start_cmdline_opts), warn);
 }

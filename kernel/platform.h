@@ -1,7 +1,12 @@
 /*
- * What differs between the ways pvos can be started.  The entry path picks
- * a platform (native for multiboot2 and PVH; Xen PV has its own) and kmain
- * runs the same sequence on any of them.
+ * What differs between the machines pvos can be started on: how it writes
+ * to a console, takes traps, finds its memory, ticks and stops.  The entry
+ * path picks the platform (the PC for multiboot2 and PVH, Xen PV for Xen's
+ * entry point) and kmain runs the same sequence on any of them.
+ *
+ * A platform is not a backend (pvops/backend.h): the backend decides how
+ * each privileged op is done, the platform how the machine around pvos is
+ * driven.  Under KVM pvos runs the PC platform with the kvm backend.
  */
 #ifndef PVOS_PLATFORM_H
 #define PVOS_PLATFORM_H
@@ -12,10 +17,8 @@ struct platform {
 	void (*trap_init)(void);	/* IDT, or a hypervisor trap table */
 	void (*memory_init)(void);	/* physical allocator and page tables */
 	void (*timer_init)(void);	/* the tick; ends with interrupts on */
+	void (*exit)(int status);	/* tell the host pass or fail and stop */
 };
 
-extern const struct platform native_platform;
-
-void kmain(const struct platform *p) __attribute__((noreturn));
 
 #endif

@@ -3,6 +3,7 @@
  * the buffer are cut, never overrun.
  */
 #include "kernel/printk.h"
+#include "kernel/exit.h"
 #include "kernel/console.h"
 #include "kernel/vsprintf.h"
 #include "kernel/string.h"

@@ -12,9 +12,4 @@ int vprintk(const char *fmt, va_list ap);
 void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 void print_hex_bytes(const uint8_t *p, size_t n);
 
-/* Exit status, as the host sees it (README: "Exit status"). */
-#define EXIT_PASS	0
-#define EXIT_FAIL	1
-void pvos_exit(int status) __noreturn;
-
 #endif

@@ -4,10 +4,10 @@
  */
 #include "kernel/selftest.h"
 #include "kernel/printk.h"
+#include "kernel/exit.h"
 #include "kernel/string.h"
 #include "kernel/vsprintf.h"
 
-extern const struct selftest __start_selftests[], __stop_selftests[];
 
 void st_fail(struct st_ctx *t, int line, const char *fmt, ...)
 {

@@ -32,6 +32,9 @@ struct selftest {
 		__section(".selftests") = { desc, fn };			\
 	static void fn(struct st_ctx *t)
 
+/* Every registered test: the .selftests section (boot/linker.ld). */
+extern const struct selftest __start_selftests[], __stop_selftests[];
+
 void st_fail(struct st_ctx *t, int line, const char *fmt, ...) __printf(3, 4);
 void st_skip(struct st_ctx *t, const char *why);
 

@@ -54,9 +54,9 @@ SELFTEST(test_cmdline_parse, "command line: flags, choices, unknown keys, bad va
 	static const char *const colours[] = { "red", "green", NULL };
 	int flag = 0, colour = -1, n = -1;
 	const struct cmdline_opt opts[] = {
-		{ "flag", OPT_FLAG, &flag, NULL, "" },
-		{ "colour", OPT_CHOICE, &colour, colours, "" },
-		{ "n", OPT_UINT, &n, NULL, "" },
+		{ .name = "flag", .type = OPT_FLAG, .ival = &flag, .choices = NULL, .help = "" },
+		{ .name = "colour", .type = OPT_CHOICE, .ival = &colour, .choices = colours, .help = "" },
+		{ .name = "n", .type = OPT_UINT, .ival = &n, .choices = NULL, .help = "" },
 	};
 	int w;
 

@@ -10,12 +10,19 @@
 #include "pvops/patch.h"
 
 /*
- * A backend.  detect() says whether it can run here, and why (or why not),
- * in a sentence for the boot log.  install() fills pv_ops; it runs with
- * interrupts off, before the patcher.
+ * A backend: how pvos does privileged work on one kind of machine.  It is
+ * known by this descriptor's address (pv_backend == &xen_backend), and by
+ * name only on the command line.  detect() says whether it can run here,
+ * and why (or why not), in a sentence for the boot log.  install() fills
+ * pv_ops; it runs once, with interrupts off, before the patcher.
+ *
+ * What differs in how the machine is started and stopped (console, traps,
+ * memory, timer, exit) is the platform's (kernel/platform.h), not the
+ * backend's: KVM runs on the PC platform with the kvm backend.
  */
 struct pv_backend {
-	const char *name;		/* "native", "xen-pv", "kvm" */
+	const char *name;		/* pvops=<name>: "native", "xen", "kvm" */
+	const char *alias;		/* another name pvops= accepts, or NULL */
 	int priority;			/* pvops=auto picks the highest present */
 	bool (*detect)(char *why, size_t size);
 	void (*install)(void);
@@ -27,6 +34,9 @@ struct pv_backend {
 #define PV_BACKEND(var) \
 	static const struct pv_backend *const var##_ptr __used \
 		__section(".pv_backends") = &var
+
+extern const struct pv_backend *const __start_pv_backends[], *const __stop_pv_backends[];
+
 
 /*
  * PV_CALLEE_SAVE_THUNK(fn) makes fn_thunk: saves every caller-saved register
@@ -63,8 +73,11 @@ struct pv_backend {
  * site, but only while pv_ops.slot holds `equiv`, the function the code
  * stands for.  So a backend that overrides an op automatically stops getting
  * another backend's inline code for it.  An empty "asm" turns the site into
- * NOPs.  (Linux's DEF_NATIVE, extended as seed 003's ALTERNATIVE_N asks.)
+ * NOPs.  (Linux's DEF_NATIVE, extended as Gross and Poimboeuf's
+ * ALTERNATIVE_N idea asks: docs/sources.md.)
  */
+extern const struct pv_insn __start_pv_insns[], __stop_pv_insns[];
+
 #define DEF_PV_INSN(name, slot, equiv_fn, clb, code_asm)		\
 	asm(".pushsection .rodata.pv_insn_code, \"a\"\n"		\
 	    #name "_code:\n\t" code_asm "\n"				\

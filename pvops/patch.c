@@ -1,5 +1,6 @@
 /*
- * The patch engine (see patch.h).  Three rules from the seeds govern it:
+ * The patch engine (see patch.h).  Three rules govern it, from the threads
+ * Linux's paravirt patching grew from (docs/sources.md: Amsden, 2007):
  *
  *  - an unpatched site, an indirect call through pv_ops, is always correct,
  *    so when in doubt the engine leaves a site alone;
@@ -176,6 +177,29 @@ void pv_plan_site(const struct pv_site *s, enum pv_conv conv, uint64_t target,
 	}
 	plan->how = PV_DIRECT;
 	plan->why = NULL;
+}
+
+/* A site's unpatched form: the indirect call through its slot, NOPs after it. */
+void pv_unpatched(const struct pv_site *s, const struct pv_check_ctx *c, uint8_t *out)
+{
+	pv_encode_indirect(out, s->addr, c->table + 8ULL * s->op);
+	pv_nop_fill(out + PV_SITE_CALL_LEN, s->len - PV_SITE_CALL_LEN);
+}
+
+/*
+ * The one plan of a checked site, used by the patcher, its self-tests and
+ * tools: what the site holds once patched for a table whose slots hold
+ * `slots` (pv_ops now, or as an earlier pass saw it).  A site left
+ * indirect keeps its unpatched bytes.
+ */
+void pv_plan(const struct pv_site *s, const struct pv_check_ctx *c, const uint64_t *slots,
+	     struct pv_plan *plan)
+{
+	uint64_t target = slots[s->op];
+
+	pv_plan_site(s, c->conv_of(s->op), target, c->find_insn(s->op, target), plan);
+	if (plan->how == PV_LEFT)
+		pv_unpatched(s, c, plan->bytes);
 }
 
 const char *pv_outcome_name(enum pv_outcome o)

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include "pvops/site.h"
 
-/* A backend's inline replacement for one op (see DEF_PV_INSN in pvops/insn.h). */
+/* A backend's inline replacement for one op (see DEF_PV_INSN in pvops/backend.h). */
 struct pv_insn {
 	uint16_t op;
 	uint16_t clobbers;	/* PV_CLB_* registers the code changes */
@@ -19,7 +19,7 @@ struct pv_insn {
 	const void *equiv;	/* used only while the op's slot holds this */
 } __attribute__((aligned(8)));
 
-/* What the patcher did with a site; kept in struct pv_site.flags. */
+/* What the patcher did with a site; kept beside the sites (pv_outcome_of), never in them. */
 enum pv_outcome {
 	PV_NOT_YET = 0,
 	PV_INLINE,
@@ -28,12 +28,14 @@ enum pv_outcome {
 	PV_REFUSED,
 };
 
-/* What the engine checks a site against. */
+/* What the engine checks a site against, and plans it with. */
 struct pv_check_ctx {
 	uint64_t text_start, text_end;	/* kernel text: [start, end) */
 	uint64_t table;			/* address of pv_ops */
 	unsigned int nr_ops;
 	enum pv_conv (*conv_of)(unsigned int op);	/* PV_CONV_NONE if unknown */
+	/* The template standing for `target` as op `op`, if a backend has one. */
+	const struct pv_insn *(*find_insn)(unsigned int op, uint64_t target);
 };
 
 struct pv_plan {
@@ -54,6 +56,9 @@ const char *pv_check_bytes(const struct pv_site *s, const uint8_t *bytes,
 			   const struct pv_check_ctx *c);
 void pv_plan_site(const struct pv_site *s, enum pv_conv conv, uint64_t target,
 		  const struct pv_insn *insn, struct pv_plan *plan);
+void pv_plan(const struct pv_site *s, const struct pv_check_ctx *c, const uint64_t *slots,
+	     struct pv_plan *plan);
+void pv_unpatched(const struct pv_site *s, const struct pv_check_ctx *c, uint8_t *out);
 const char *pv_outcome_name(enum pv_outcome o);
 
 #endif

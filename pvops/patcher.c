@@ -5,12 +5,17 @@
  * executing, and each write is done with interrupts off, so each is safe on
  * its own.
  *
+ * What it did with each site is kept beside the sites, one byte each
+ * (pv_outcome_of): the site records themselves never change after the
+ * build, as Linux's .parainstructions never do.
+ *
  * It can run again (pvops_repatch): after a backend change, or to undo the
  * patching.  It then expects every site to hold exactly what the last pass
  * wrote, which it recomputes from the table as it was then (last_table), so
  * it needs no copy of any site.
  */
-#include "pvops/pvops_init.h"
+#include "pvops/select.h"
+#include "pvops/patcher.h"
 #include "pvops/backend.h"
 #include "kernel/options.h"
 #include "kernel/printk.h"
@@ -18,11 +23,23 @@
 #include "kernel/console.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/traps.h"
-
-extern const struct pv_insn __start_pv_insns[], __stop_pv_insns[];
+#include "arch/x86/ksyms.h"
 
 struct pv_patch_stats pv_stats;
 static uint64_t last_table[PV_NR_OPS];	/* pv_ops as the last pass saw it */
+
+static int opt_verbose, opt_pause, opt_corrupt;
+CMDLINE_FLAG(opt_pvops_verbose, "pvops.verbose", &opt_verbose,
+	       "print each site as it is patched");
+CMDLINE_FLAG(opt_pvops_pause, "pvops.pause", &opt_pause,
+	       "wait for a key after patching");
+CMDLINE_FLAG(opt_pvops_corrupt, "pvops.corrupt", &opt_corrupt,
+	       "test: corrupt 3 site entries");
+
+bool pvops_corrupted(void)
+{
+	return opt_corrupt;
+}
 
 enum pv_conv pv_conv_of(unsigned int op)
 {
@@ -37,12 +54,32 @@ uint64_t pv_slot_value(unsigned int op)
 }
 
 /* The inline template standing for `target` as op `op`, if a backend has one. */
-const struct pv_insn *pv_find_insn(unsigned int op, const void *target)
+const struct pv_insn *pv_find_insn(unsigned int op, uint64_t target)
 {
 	for (const struct pv_insn *i = __start_pv_insns; i < __stop_pv_insns; i++)
-		if (i->op == op && i->equiv == target)
+		if (i->op == op && (uint64_t)i->equiv == target)
 			return i;
 	return NULL;
+}
+
+/* The running kernel, as the patch engine sees it. */
+void pv_kernel_ctx(struct pv_check_ctx *c)
+{
+	*c = (struct pv_check_ctx){
+		.text_start = (uint64_t)_stext, .text_end = (uint64_t)_etext,
+		.table = (uint64_t)&pv_ops, .nr_ops = PV_NR_OPS, .conv_of = pv_conv_of,
+		.find_insn = pv_find_insn,
+	};
+}
+
+enum pv_outcome pv_outcome_of(const struct pv_site *s)
+{
+	return (enum pv_outcome)__start_pv_outcomes[s - __start_pv_sites];
+}
+
+void pv_set_outcome(const struct pv_site *s, enum pv_outcome how)
+{
+	__start_pv_outcomes[s - __start_pv_sites] = (uint8_t)how;
 }
 
 static void print_site(const struct pv_site *s, const uint8_t *before, const uint8_t *after,
@@ -57,42 +94,32 @@ static void print_site(const struct pv_site *s, const uint8_t *before, const uin
 	printk(" (%s)\n", how);
 }
 
-static void count(struct pv_site *s, enum pv_outcome how)
+static void count(const struct pv_site *s, enum pv_outcome how)
 {
-	s->flags = (uint8_t)how;
+	pv_set_outcome(s, how);
 	pv_stats.inlined += how == PV_INLINE;
 	pv_stats.direct += how == PV_DIRECT;
 	pv_stats.left += how == PV_LEFT;
 	pv_stats.refused += how == PV_REFUSED;
 }
 
-/* The unpatched form of a site: the indirect call, NOPs after it. */
-static void indirect_bytes(const struct pv_site *s, const struct pv_check_ctx *ctx, uint8_t *out)
-{
-	pv_encode_indirect(out, s->addr, ctx->table + 8ULL * s->op);
-	pv_nop_fill(out + PV_SITE_CALL_LEN, s->len - PV_SITE_CALL_LEN);
-}
-
 /* What the site should hold now; NULL if it does. */
 static const char *check_current(const struct pv_site *s, const struct pv_check_ctx *ctx,
 				 const uint8_t *now)
 {
-	uint8_t want[PV_SITE_MAX_LEN];
-	struct pv_plan last;
+	enum pv_outcome last = pv_outcome_of(s);
+	struct pv_plan want;
 
-	if (s->flags == PV_NOT_YET)
+	if (last == PV_NOT_YET)
 		return pv_check_bytes(s, now, ctx);
-	if (s->flags == PV_INLINE || s->flags == PV_DIRECT) {
-		pv_plan_site(s, pv_conv_of(s->op), last_table[s->op],
-			     pv_find_insn(s->op, (const void *)last_table[s->op]), &last);
-		memcpy(want, last.bytes, s->len);
-	} else {
-		indirect_bytes(s, ctx, want);
-	}
-	return memcmp(now, want, s->len) ? "bytes changed since the last patch pass" : NULL;
+	if (last == PV_INLINE || last == PV_DIRECT)
+		pv_plan(s, ctx, last_table, &want);
+	else
+		pv_unpatched(s, ctx, want.bytes);
+	return memcmp(now, want.bytes, s->len) ? "bytes changed since the last patch pass" : NULL;
 }
 
-static void refuse(struct pv_site *s, const char *why)
+static void refuse(const struct pv_site *s, const char *why)
 {
 	printk("pvops: refused site entry #%ld (addr %lx, op %u, len %u): %s\n",
 	       (long)(s - __start_pv_sites), (unsigned long)s->addr, s->op, s->len, why);
@@ -103,25 +130,21 @@ static void refuse(struct pv_site *s, const char *why)
 static void plan_one(const struct pv_site *s, bool patch, const struct pv_check_ctx *ctx,
 		     struct pv_plan *plan)
 {
-	uint64_t target = pv_slot_value(s->op);
-
 	if (!patch) {
-		indirect_bytes(s, ctx, plan->bytes);
+		pv_unpatched(s, ctx, plan->bytes);
 		plan->how = PV_LEFT;
 		plan->why = NULL;
 		return;
 	}
-	pv_plan_site(s, pv_conv_of(s->op), target, pv_find_insn(s->op, (const void *)target), plan);
+	pv_plan(s, ctx, (const uint64_t *)&pv_ops, plan);
 	if (plan->how == PV_LEFT || plan->how == PV_REFUSED)
 		printk("pvops: site %lx %s %s: %s\n", (unsigned long)s->addr,
 		       pv_op_info[s->op].name, pv_outcome_name(plan->how), plan->why);
-	if (plan->how == PV_LEFT)
-		indirect_bytes(s, ctx, plan->bytes);
 }
 
-static void patch_one(struct pv_site *s, bool patch, const struct pv_check_ctx *ctx)
+static void patch_one(const struct pv_site *s, bool patch, const struct pv_check_ctx *ctx)
 {
-	const char *bad = s->flags == PV_REFUSED ? "" : pv_check_entry(s, ctx);
+	const char *bad = pv_outcome_of(s) == PV_REFUSED ? "" : pv_check_entry(s, ctx);
 	uint8_t now[PV_SITE_MAX_LEN];
 	struct pv_plan plan;
 
@@ -139,13 +162,16 @@ static void patch_one(struct pv_site *s, bool patch, const struct pv_check_ctx *
 	plan_one(s, patch, ctx, &plan);
 	if (plan.how != PV_REFUSED && memcmp(now, plan.bytes, s->len))
 		text_poke((void *)s->addr, plan.bytes, s->len);
-	if (opt.pvops_verbose && patch)
+	if (opt_verbose && patch)
 		print_site(s, now, plan.how == PV_REFUSED ? now : plan.bytes,
 			   pv_outcome_name(plan.how));
 	count(s, plan.how);
 }
 
-/* Test only (pvops.corrupt): damage three entries the way a bad build might. */
+/*
+ * Test only (pvops.corrupt): damage three entries the way a bad build
+ * might.  The one place a site record is ever written.
+ */
 static void corrupt_entries(void)
 {
 	long n = __stop_pv_sites - __start_pv_sites;
@@ -162,15 +188,13 @@ static void corrupt_entries(void)
 /* One pass over every site, with interrupts off throughout. */
 static void patch_pass(bool patch)
 {
-	struct pv_check_ctx ctx = {
-		.text_start = (uint64_t)_stext, .text_end = (uint64_t)_etext,
-		.table = (uint64_t)&pv_ops, .nr_ops = PV_NR_OPS, .conv_of = pv_conv_of,
-	};
+	struct pv_check_ctx ctx;
 	unsigned long flags;
 
+	pv_kernel_ctx(&ctx);
 	local_irq_save(flags);
 	pv_stats.inlined = pv_stats.direct = pv_stats.left = pv_stats.refused = 0;
-	for (struct pv_site *s = __start_pv_sites; s < __stop_pv_sites; s++)
+	for (const struct pv_site *s = __start_pv_sites; s < __stop_pv_sites; s++)
 		patch_one(s, patch, &ctx);
 	text_poke_done();
 	memcpy(last_table, &pv_ops, sizeof(last_table));
@@ -188,14 +212,14 @@ void pvops_patch_all(bool patch)
 {
 	uint64_t t0;
 
-	if (opt.pvops_corrupt)
+	if (opt_corrupt)
 		corrupt_entries();
 	t0 = native_rdtsc();
 	patch_pass(patch);
 	pv_stats.tsc = native_rdtsc() - t0;
 	printk("pvops: %u sites: %u inline, %u direct, %u left indirect, %u refused\n",
 	       pv_stats.sites, pv_stats.inlined, pv_stats.direct, pv_stats.left, pv_stats.refused);
-	if (opt.pvops_pause) {
+	if (opt_pause) {
 		printk("pvops: paused after patching; press a key on the console to go on\n");
 		console_getc_wait();
 	}

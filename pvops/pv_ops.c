@@ -1,19 +1,21 @@
 /*
  * The op table's metadata: each slot's name and calling convention, indexed
- * by op number (the slot's index in struct pv_ops).  The patcher validates
- * sites against it and the boot log, tools and tests use the names.
+ * by op number (the slot's index in struct pv_ops), made from PV_OP_LIST.
+ * The patcher validates sites against it; the boot log, pvsites and the
+ * tests use the names.  Pure data: tools/pvsites.c links this file too.
  */
 #include "pvops/pv_ops.h"
 
-#define PV_OP_INFO(group, op, conv) \
+#define PV_OP_INFO(group, op, conv, ...) \
 	[PV_OP(group.op)] = { #group "." #op, PV_CONV_##conv },
 
 const struct pv_op_info pv_op_info[PV_NR_OPS] = {
-	PV_OP_LIST(PV_OP_INFO)
+	PV_OP_EACH(PV_OP_INFO)
 };
 
-#define PV_OP_COUNT(group, op, conv) +1
-STATIC_ASSERT(0 PV_OP_LIST(PV_OP_COUNT) == PV_NR_OPS);
+/* Every slot of struct pv_ops has its row: no op without a name. */
+#define PV_OP_COUNT(...) +1
+STATIC_ASSERT(0 PV_OP_EACH(PV_OP_COUNT) == PV_NR_OPS);
 
 const struct pv_op_info *pv_op_lookup(unsigned int op)
 {

@@ -8,29 +8,20 @@
  * (pvops/patcher.c) rewrites every recorded call site to match.
  *
  * Slots are of two kinds.  A plain slot holds a C function called with the
- * normal SysV ABI.  A struct pv_callee_save slot holds a "callee-save thunk":
- * code that preserves every register but %rax.  Hot ops use the callee-save
- * kind, so that a call site need not spill registers around the call, and
- * so that one short native instruction can replace it in place.
+ * normal SysV ABI.  A struct pv_callee_save slot holds code that preserves
+ * every register but %rax: natively the instruction itself and a ret, for a
+ * hypervisor a "callee-save thunk" around a C function.  Hot ops use the
+ * callee-save kind, so that a call site need not spill registers around the
+ * call, and so that one short native instruction can replace it in place.
  */
 #ifndef PVOS_PV_OPS_H
 #define PVOS_PV_OPS_H
 
 #include "kernel/types.h"
+#include "arch/x86/cpu.h"
 #include "pvops/site.h"
 
-typedef uint64_t pteval_t;
-
-struct cpuid_regs {
-	uint32_t eax, ebx, ecx, edx;
-};
-
-struct desc_ptr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
-/* A callee-save thunk, made by PV_CALLEE_SAVE_THUNK() in pvops/pvops.h. */
+/* A callee-save function: native asm, or a PV_CALLEE_SAVE_THUNK (pvops/backend.h). */
 struct pv_callee_save {
 	void *func;
 };
@@ -115,51 +106,91 @@ struct pv_ops {
 	struct pv_hv_ops hv;
 };
 
+/* The live table, and the native one it starts as (both in pvops/table.c). */
 extern struct pv_ops pv_ops;
+extern const struct pv_ops pv_native_ops;
 
-/* Every op once: group, name, calling convention.  Order is free. */
-#define PV_OP_LIST(X)					\
-	X(irq, save_fl, CALLEE)				\
-	X(irq, restore_fl, CALLEE)			\
-	X(irq, irq_disable, CALLEE)			\
-	X(irq, irq_enable, CALLEE)			\
-	X(irq, safe_halt, C)				\
-	X(irq, halt, C)					\
-	X(mmu, read_cr2, CALLEE)			\
-	X(mmu, read_cr3, CALLEE)			\
-	X(mmu, write_cr3, CALLEE)			\
-	X(mmu, set_pte, CALLEE)				\
-	X(mmu, set_pmd, CALLEE)				\
-	X(mmu, set_pud, CALLEE)				\
-	X(mmu, set_p4d, CALLEE)				\
-	X(mmu, pte_clear, CALLEE)			\
-	X(mmu, flush_tlb_one, CALLEE)			\
-	X(mmu, flush_tlb_local, CALLEE)			\
-	X(mmu, make_pte, CALLEE)			\
-	X(mmu, pte_val, CALLEE)				\
-	X(mmu, alloc_pt, C)				\
-	X(mmu, release_pt, C)				\
-	X(mmu, lazy_mmu_enter, C)			\
-	X(mmu, lazy_mmu_flush, C)			\
-	X(mmu, lazy_mmu_leave, C)			\
-	X(lock, spin_lock, C)				\
-	X(lock, spin_unlock, CALLEE)			\
-	X(lock, spin_trylock, C)			\
-	X(lock, wait, C)				\
-	X(lock, kick, C)				\
-	X(cpu, cpuid, C)				\
-	X(cpu, rdmsr, C)				\
-	X(cpu, wrmsr, C)				\
-	X(cpu, load_idt, C)				\
-	X(cpu, load_gdt, C)				\
-	X(cpu, load_tr, C)				\
-	X(cpu, io_delay, C)				\
-	X(cpu, wbinvd, C)				\
-	X(apic, eoi, C)					\
-	X(apic, send_ipi, C)				\
-	X(time, sched_clock, C)				\
-	X(time, steal_clock, C)				\
-	X(hv, hypercall, CALLEE)
+/*
+ * Every op once, in one row that says everything pvos needs to know of it:
+ * its group and name, how it is called (C or CALLEE), and what it is
+ * natively.  Two kinds of row:
+ *
+ *   ASM(group, name, conv, clobbers, "code")
+ *	natively the op is this code.  backends/native/native.c turns the row
+ *	into the function pv_native_<name> (the code, then ret) and into the
+ *	inline template the patcher copies into a site; `clobbers` (PV_CLB_*)
+ *	says which registers the code changes.
+ *   FN(group, name, conv, function)
+ *	natively the op is this C function (plain C convention).
+ *
+ * From the rows come the op names (pv_ops.c), the native table that pv_ops
+ * starts as (table.c), the native functions and templates (backends/
+ * native), and the register self-test's call sites.  Adding an op is: a
+ * row here, its wrapper in pvops/pvops.h, and an override in each backend
+ * that does it differently (docs/pvops.md).  Order is free.
+ */
+#define PV_OP_LIST(ASM, FN)							\
+	ASM(irq, save_fl, CALLEE, PV_CLB_RAX, "pushfq; popq %rax")		\
+	ASM(irq, restore_fl, CALLEE, PV_CLB_NONE, "pushq %rdi; popfq")		\
+	ASM(irq, irq_disable, CALLEE, PV_CLB_NONE, "cli")			\
+	ASM(irq, irq_enable, CALLEE, PV_CLB_NONE, "sti")			\
+	ASM(irq, safe_halt, C, PV_CLB_NONE, "sti; hlt")				\
+	ASM(irq, halt, C, PV_CLB_NONE, "hlt")					\
+	ASM(mmu, read_cr2, CALLEE, PV_CLB_RAX, "mov %cr2, %rax")		\
+	ASM(mmu, read_cr3, CALLEE, PV_CLB_RAX, "mov %cr3, %rax")		\
+	ASM(mmu, write_cr3, CALLEE, PV_CLB_NONE, "mov %rdi, %cr3")		\
+	ASM(mmu, set_pte, CALLEE, PV_CLB_NONE, "mov %rsi, (%rdi)")		\
+	ASM(mmu, set_pmd, CALLEE, PV_CLB_NONE, "mov %rsi, (%rdi)")		\
+	ASM(mmu, set_pud, CALLEE, PV_CLB_NONE, "mov %rsi, (%rdi)")		\
+	ASM(mmu, set_p4d, CALLEE, PV_CLB_NONE, "mov %rsi, (%rdi)")		\
+	ASM(mmu, pte_clear, CALLEE, PV_CLB_NONE, "andq $0, (%rdi)")		\
+	ASM(mmu, flush_tlb_one, CALLEE, PV_CLB_NONE, "invlpg (%rdi)")		\
+	ASM(mmu, flush_tlb_local, CALLEE, PV_CLB_RAX,				\
+	    "mov %cr3, %rax; mov %rax, %cr3")					\
+	/* The identity, its value in %rax both ways: natively nothing at all. */ \
+	ASM(mmu, make_pte, CALLEE, PV_CLB_NONE, "")				\
+	ASM(mmu, pte_val, CALLEE, PV_CLB_NONE, "")				\
+	/* Natively nothing needs to know when a page becomes a page table. */	\
+	ASM(mmu, alloc_pt, C, PV_CLB_NONE, "")					\
+	ASM(mmu, release_pt, C, PV_CLB_NONE, "")				\
+	ASM(mmu, lazy_mmu_enter, C, PV_CLB_NONE, "")				\
+	ASM(mmu, lazy_mmu_flush, C, PV_CLB_NONE, "")				\
+	ASM(mmu, lazy_mmu_leave, C, PV_CLB_NONE, "")				\
+	FN(lock, spin_lock, C, pv_native_spin_lock)				\
+	ASM(lock, spin_unlock, CALLEE, PV_CLB_NONE, "movb $0, (%rdi)")		\
+	FN(lock, spin_trylock, C, pv_native_spin_trylock)			\
+	FN(lock, wait, C, pv_native_wait)					\
+	ASM(lock, kick, C, PV_CLB_NONE, "")					\
+	FN(cpu, cpuid, C, pv_native_cpuid)					\
+	FN(cpu, rdmsr, C, pv_native_rdmsr)					\
+	FN(cpu, wrmsr, C, pv_native_wrmsr)					\
+	FN(cpu, load_idt, C, pv_native_load_idt)				\
+	FN(cpu, load_gdt, C, pv_native_load_gdt)				\
+	FN(cpu, load_tr, C, pv_native_load_tr)					\
+	ASM(cpu, io_delay, C, PV_CLB_NONE, "outb %al, $0x80")			\
+	ASM(cpu, wbinvd, C, PV_CLB_NONE, "wbinvd")				\
+	FN(apic, eoi, C, lapic_eoi)						\
+	FN(apic, send_ipi, C, lapic_send_ipi)					\
+	FN(time, sched_clock, C, tsc_sched_clock)				\
+	FN(time, steal_clock, C, pv_native_steal_clock)				\
+	/* No hypervisor to call: -ENOSYS (38), touching only %rax. */		\
+	ASM(hv, hypercall, CALLEE, PV_CLB_RAX, "mov $-38, %rax")
+
+/*
+ * Every op, whatever its kind of row: X(group, name, conv, ...), where X
+ * takes (and may ignore) the rest of the row.
+ */
+#define PV_OP_EACH(X)	PV_OP_LIST(X, X)
+
+/*
+ * Each op's native function, declared with its slot's type (a callee-save
+ * one is code, char[]), so that its definition is checked against the slot.
+ */
+#define PV_DECL_ASM(group, name, conv, clb, code) PV_DECL_##conv(group, name, pv_native_##name)
+#define PV_DECL_FN(group, name, conv, fn)	PV_DECL_##conv(group, name, fn)
+#define PV_DECL_C(group, name, fn)		extern __typeof__(*pv_ops.group.name) fn;
+#define PV_DECL_CALLEE(group, name, fn)	extern char fn[];
+PV_OP_LIST(PV_DECL_ASM, PV_DECL_FN)
 
 /* The op number recorded in a site: its slot's index in the table. */
 #define PV_OP(slot)	(offsetof(struct pv_ops, slot) / sizeof(void *))

@@ -17,7 +17,9 @@
 #define PVOS_PVOPS_H
 
 #include "pvops/pv_ops.h"
-#include "backends/native/native.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/apic.h"
+#include "arch/x86/time.h"
 
 struct spinlock {
 	volatile uint8_t locked;
@@ -227,19 +229,15 @@ static inline void io_delay(void)
 static inline void wbinvd(void)
 { PV((void)PVOP_CALL0(cpu.wbinvd), native_wbinvd()); }
 
-/* ---- apic and time: native versions live in arch/x86 (LAPIC, TSC) ---- */
-void native_apic_eoi(void);
-void native_send_ipi(int cpu, int vector);
-uint64_t native_sched_clock(void);
-uint64_t native_steal_clock(int cpu);
-
+/* ---- apic and time: natively the LAPIC and the TSC (arch/x86) ---- */
 static inline void apic_eoi(void)
-{ PV((void)PVOP_CALL0(apic.eoi), native_apic_eoi()); }
+{ PV((void)PVOP_CALL0(apic.eoi), lapic_eoi()); }
 static inline void apic_send_ipi(int cpu, int vector)
-{ PV((void)PVOP_CALL2(apic.send_ipi, cpu, vector), native_send_ipi(cpu, vector)); }
+{ PV((void)PVOP_CALL2(apic.send_ipi, cpu, vector), lapic_send_ipi(cpu, vector)); }
 static inline uint64_t sched_clock(void)
-{ return PV(PVOP_CALL0(time.sched_clock), native_sched_clock()); }
+{ return PV(PVOP_CALL0(time.sched_clock), tsc_sched_clock()); }
+/* Nobody steals time from bare metal. */
 static inline uint64_t steal_clock(int cpu)
-{ return PV(PVOP_CALL1(time.steal_clock, cpu), native_steal_clock(cpu)); }
+{ return PV(PVOP_CALL1(time.steal_clock, cpu), ((void)cpu, 0)); }
 
 #endif

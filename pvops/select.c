@@ -2,39 +2,54 @@
  * Choosing the backend at boot.  In order of authority:
  *
  *  1. the entry path: a kernel entered through the Xen PV entry point is a
- *     Xen PV guest and can only run the xen-pv backend;
- *  2. the command line: pvops=native|xen|kvm asks for one (if it is absent
- *     here, pvos says why and falls back to native);
+ *     Xen PV guest and can only run the xen backend, which claims the
+ *     machine there (pvops_claim), before kmain;
+ *  2. the command line: pvops=<backend> asks for one by name (if it cannot
+ *     run here, pvos says why and falls back to native);
  *  3. pvops=auto (the default): the highest-priority backend whose detect()
  *     says yes, e.g. kvm when CPUID carries the KVM signature.
  *
  * pvops=off chooses as auto does but leaves every site an indirect call.
+ * The names come from the registered backends themselves: nothing outside
+ * backends/ knows them.
  */
-#include "pvops/pvops_init.h"
+#include "pvops/select.h"
+#include "pvops/patcher.h"
 #include "pvops/backend.h"
 #include "kernel/options.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
 #include "kernel/vsprintf.h"
 
-extern const struct pv_backend *const __start_pv_backends[], *const __stop_pv_backends[];
-
-const char *pv_backend_name = "native";
 const struct pv_backend *pv_backend;
-static const char *entered_backend, *entered_why;
+static const struct pv_backend *claimed;
+static const char *claimed_why;
+static bool patching = true;
 
-void pvops_entered_by(const char *backend, const char *why)
-{
-	entered_backend = backend;
-	entered_why = why;
-}
+static char pvops_arg[24] = "auto";
+static const char *const pvops_forms[] = { "<backend>", "auto", "off", NULL };
+CMDLINE_STRING(opt_pvops, "pvops", pvops_arg, pvops_forms,
+	       "backend to install (by name), auto, or off");
 
 static const struct pv_backend *find_backend(const char *name)
 {
 	for (const struct pv_backend *const *b = __start_pv_backends; b < __stop_pv_backends; b++)
-		if (!strcmp((*b)->name, name))
+		if (!strcmp((*b)->name, name) || ((*b)->alias && !strcmp((*b)->alias, name)))
 			return *b;
 	return NULL;
+}
+
+/* "native, xen (or xen-pv), kvm": for a message about a bad pvops= value. */
+static void backend_names(char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (const struct pv_backend *const *b = __start_pv_backends; b < __stop_pv_backends; b++)
+		if (len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s%s%s%s", len ? ", " : "",
+						(*b)->name, (*b)->alias ? " (or " : "",
+						(*b)->alias ? (*b)->alias : "", (*b)->alias ? ")" : "");
 }
 
 /* pvops=auto: the best backend present; `why` gathers what each one said. */
@@ -59,20 +74,53 @@ static const struct pv_backend *choose_auto(char *why, size_t size)
 	return best;
 }
 
-static const struct pv_backend *choose_named(int choice, char *why, size_t size)
+static const struct pv_backend *choose_named(const struct pv_backend *b, char *why, size_t size)
 {
-	const char *name = choice == PVOPS_XEN ? "xen-pv" : pvops_choices[choice];
-	const struct pv_backend *b = find_backend(name);
-	char said[128] = "it is not built into this kernel";
+	char said[128] = "";
 
-	if (b && b->detect(said, sizeof(said))) {
-		snprintf(why, size, "pvops=%s on the command line: %s", pvops_choices[choice], said);
+	if (b->detect(said, sizeof(said))) {
+		snprintf(why, size, "pvops=%s on the command line: %s", pvops_arg, said);
 		return b;
 	}
-	printk("pvops: pvops=%s asked for, but %s; falling back to native\n",
-	       pvops_choices[choice], said);
-	snprintf(why, size, "pvops=%s unavailable: %s", pvops_choices[choice], said);
+	printk("pvops: pvops=%s asked for, but %s; falling back to native\n", pvops_arg, said);
+	snprintf(why, size, "pvops=%s unavailable: %s", pvops_arg, said);
 	return find_backend("native");
+}
+
+/* What the command line asks for: a backend, or NULL for auto (and off). */
+static const struct pv_backend *asked_for(void)
+{
+	const struct pv_backend *b;
+	char names[128];
+
+	if (!strcmp(pvops_arg, "auto") || !strcmp(pvops_arg, "off")) {
+		patching = strcmp(pvops_arg, "off") != 0;
+		return NULL;
+	}
+	b = find_backend(pvops_arg);
+	if (!b) {
+		backend_names(names, sizeof(names));
+		printk("cmdline: warning: bad value '%s' for 'pvops'; use: %s, auto or off; "
+		       "choosing as pvops=auto does\n", pvops_arg, names);
+	}
+	return b;
+}
+
+void pvops_claim(const struct pv_backend *b, const char *why)
+{
+	claimed = b;
+	claimed_why = why;
+	b->install();
+}
+
+const char *pvops_backend_name(void)
+{
+	return pv_backend ? pv_backend->name : "native";
+}
+
+bool pvops_patching(void)
+{
+	return patching;
 }
 
 bool pvops_hypercalls(uint64_t *n)
@@ -105,27 +153,31 @@ static void check_table(const struct pv_backend *b)
 			panic("pvops: backend %s left %s empty", b->name, pv_op_info[op].name);
 }
 
-void pvops_init(int choice)
+static const struct pv_backend *choose(char *why, size_t size)
 {
-	const struct pv_backend *b;
-	char why[400];
+	const struct pv_backend *asked = asked_for();
 
-	if (entered_backend) {
-		b = find_backend(entered_backend);
-		snprintf(why, sizeof(why), "%s", entered_why);
-		if (choice != PVOPS_AUTO && choice != PVOPS_OFF && strcmp(b->name, pvops_choices[choice]) &&
-		    !(choice == PVOPS_XEN && !strcmp(b->name, "xen-pv")))
-			printk("pvops: pvops=%s ignored: %s\n", pvops_choices[choice], entered_why);
-	} else if (choice == PVOPS_AUTO || choice == PVOPS_OFF) {
-		b = choose_auto(why, sizeof(why));
-	} else {
-		b = choose_named(choice, why, sizeof(why));
+	if (claimed) {
+		snprintf(why, size, "%s", claimed_why);
+		if (asked && asked != claimed)
+			printk("pvops: pvops=%s ignored: %s\n", pvops_arg, claimed_why);
+		return claimed;
 	}
-	b->install();
+	if (!asked)
+		return choose_auto(why, size);
+	return choose_named(asked, why, size);
+}
+
+void pvops_init(void)
+{
+	char why[400];
+	const struct pv_backend *b = choose(why, sizeof(why));
+
+	if (b != claimed)
+		b->install();
 	check_table(b);
 	pv_backend = b;
-	pv_backend_name = b->name;
 	printk("pvops: backend %s (%s%s)\n", b->name, why,
-	       choice == PVOPS_OFF ? "; pvops=off: every site stays an indirect call" : "");
-	pvops_patch_all(choice != PVOPS_OFF);
+	       patching ? "" : "; pvops=off: every site stays an indirect call");
+	pvops_patch_all(patching);
 }

@@ -3,40 +3,45 @@
  * hold exactly what the patcher says it wrote, and the boot line's counts
  * must add up.  The strongest check is the scan: no site may still hold its
  * original indirect call unless it was counted as left or refused.  Then
- * the patcher's promises: a re-patch refuses a site changed behind its back,
- * and every op, as patched and as its slot holds it, keeps the registers its
- * calling convention promises.
+ * the patcher's promises: it runs again, and a re-patch refuses a site
+ * changed behind its back; and the op table's promise: the native table,
+ * functions and templates made from PV_OP_LIST agree.  (The registers each
+ * op keeps are selftests_regs.c's.)
  */
 #include "kernel/selftest.h"
 #include "kernel/options.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
 #include "kernel/vsprintf.h"
-#include "pvops/pvops_init.h"
+#include "pvops/select.h"
+#include "pvops/patcher.h"
 #include "pvops/backend.h"
 #include "arch/x86/apic.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/traps.h"
-#include "backends/native/native_ops.h"
+#include "arch/x86/ksyms.h"
 
 #define TEST_VA FIXMAP_TEST
 
 static bool holds_indirect_call(const struct pv_site *s)
 {
-	uint8_t want[PV_SITE_CALL_LEN];
+	struct pv_check_ctx c;
+	uint8_t want[PV_SITE_MAX_LEN];
 
-	pv_encode_indirect(want, s->addr, (uint64_t)&pv_ops + 8ULL * s->op);
-	return !memcmp((const void *)s->addr, want, sizeof(want));
+	pv_kernel_ctx(&c);
+	pv_unpatched(s, &c, want);
+	return !memcmp((const void *)s->addr, want, s->len);
 }
 
 /* What the patcher should have written, recomputed from today's table. */
 static bool holds_planned_bytes(const struct pv_site *s)
 {
-	uint64_t target = pv_slot_value(s->op);
+	struct pv_check_ctx c;
 	struct pv_plan plan;
 
-	pv_plan_site(s, pv_conv_of(s->op), target, pv_find_insn(s->op, (const void *)target), &plan);
-	return plan.how == s->flags && !memcmp((const void *)s->addr, plan.bytes, s->len);
+	pv_kernel_ctx(&c);
+	pv_plan(s, &c, (const uint64_t *)&pv_ops, &plan);
+	return plan.how == pv_outcome_of(s) && !memcmp((const void *)s->addr, plan.bytes, s->len);
 }
 
 SELFTEST(test_site_scan, "every site holds what the patcher reports")
@@ -46,25 +51,25 @@ SELFTEST(test_site_scan, "every site holds what the patcher reports")
 	for (const struct pv_site *s = __start_pv_sites; s < __stop_pv_sites; s++) {
 		long i = s - __start_pv_sites;
 
-		seen.inlined += s->flags == PV_INLINE;
-		seen.direct += s->flags == PV_DIRECT;
-		seen.left += s->flags == PV_LEFT;
-		seen.refused += s->flags == PV_REFUSED;
-		if (s->flags == PV_INLINE || s->flags == PV_DIRECT) {
+		seen.inlined += pv_outcome_of(s) == PV_INLINE;
+		seen.direct += pv_outcome_of(s) == PV_DIRECT;
+		seen.left += pv_outcome_of(s) == PV_LEFT;
+		seen.refused += pv_outcome_of(s) == PV_REFUSED;
+		if (pv_outcome_of(s) == PV_INLINE || pv_outcome_of(s) == PV_DIRECT) {
 			st_check(t, !holds_indirect_call(s), "site #%ld (%lx) still indirect", i,
 				 (unsigned long)s->addr);
 			st_check(t, holds_planned_bytes(s), "site #%ld (%lx) holds other bytes", i,
 				 (unsigned long)s->addr);
-		} else if (s->flags == PV_LEFT) {
+		} else if (pv_outcome_of(s) == PV_LEFT) {
 			st_check(t, holds_indirect_call(s), "left site #%ld (%lx) was changed", i,
 				 (unsigned long)s->addr);
-		} else if (s->flags != PV_REFUSED) {
+		} else if (pv_outcome_of(s) != PV_REFUSED) {
 			st_fail(t, __LINE__, "site #%ld was never looked at", i);
 		}
 	}
 	st_check(t, seen.inlined == pv_stats.inlined && seen.direct == pv_stats.direct &&
 		     seen.left == pv_stats.left && seen.refused == pv_stats.refused,
-		 "site flags (%u/%u/%u/%u) disagree with the boot counts",
+		 "site outcomes (%u/%u/%u/%u) disagree with the boot counts",
 		 seen.inlined, seen.direct, seen.left, seen.refused);
 }
 
@@ -75,10 +80,10 @@ SELFTEST(test_site_counts, "boot counts add up and match the mode")
 	st_check(t, c->sites == (unsigned int)(__stop_pv_sites - __start_pv_sites), "site total");
 	st_check(t, c->inlined + c->direct + c->left + c->refused == c->sites,
 		 "%u + %u + %u + %u != %u", c->inlined, c->direct, c->left, c->refused, c->sites);
-	if (opt.pvops == PVOPS_OFF)
+	if (!pvops_patching())
 		st_check(t, c->inlined + c->direct == 0, "pvops=off patched %u sites",
 			 c->inlined + c->direct);
-	else if (!opt.pvops_corrupt)
+	else if (!pvops_corrupted())
 		st_check(t, c->left + c->refused == 0, "%u left, %u refused", c->left, c->refused);
 	else
 		st_check(t, c->refused == 3, "%u refused, want the 3 corrupted", c->refused);
@@ -88,8 +93,8 @@ SELFTEST(test_site_counts, "boot counts add up and match the mode")
 static bool sites_agree(struct st_ctx *t, const char *when)
 {
 	for (const struct pv_site *s = __start_pv_sites; s < __stop_pv_sites; s++) {
-		bool ok = s->flags == PV_REFUSED ||
-			  (s->flags == PV_LEFT ? holds_indirect_call(s) : holds_planned_bytes(s));
+		bool ok = pv_outcome_of(s) == PV_REFUSED ||
+			  (pv_outcome_of(s) == PV_LEFT ? holds_indirect_call(s) : holds_planned_bytes(s));
 
 		if (!ok) {
 			st_fail(t, __LINE__, "%s: site %lx (%s) holds other bytes", when,
@@ -103,7 +108,7 @@ static bool sites_agree(struct st_ctx *t, const char *when)
 SELFTEST(test_repatch, "the patcher runs again: every site back to indirect, then patched again")
 {
 	struct pv_patch_stats boot = pv_stats;
-	bool patched = opt.pvops != PVOPS_OFF;
+	bool patched = pvops_patching();
 
 	pvops_repatch(false);
 	st_check(t, pv_stats.inlined + pv_stats.direct == 0 && pv_stats.refused == boot.refused,
@@ -141,7 +146,7 @@ static struct pv_site *victim_site(void)
 	return NULL;
 }
 
-static uint8_t outcome_before[2048];	/* each site's flags before the tampered pass */
+static uint8_t outcome_before[2048];	/* each site's outcome before the tampered pass */
 
 /* Each site's outcome now; false if there are more sites than the array keeps. */
 static bool remember_outcomes(void)
@@ -151,7 +156,7 @@ static bool remember_outcomes(void)
 	if (n > (long)sizeof(outcome_before))
 		return false;
 	for (long i = 0; i < n; i++)
-		outcome_before[i] = __start_pv_sites[i].flags;
+		outcome_before[i] = (uint8_t)pv_outcome_of(&__start_pv_sites[i]);
 	return true;
 }
 
@@ -160,13 +165,13 @@ static void check_only_victim_refused(struct st_ctx *t, const struct pv_site *v,
 				      const struct pv_patch_stats *before)
 {
 	for (const struct pv_site *s = __start_pv_sites; s < __stop_pv_sites; s++)
-		if (s != v && s->flags != outcome_before[s - __start_pv_sites])
+		if (s != v && pv_outcome_of(s) != outcome_before[s - __start_pv_sites])
 			st_fail(t, __LINE__, "site %lx (%s) went from %s to %s", (unsigned long)s->addr,
 				pv_op_info[s->op].name,
 				pv_outcome_name(outcome_before[s - __start_pv_sites]),
-				pv_outcome_name(s->flags));
-	st_check(t, v->flags == PV_REFUSED, "the changed site was %s, not refused",
-		 pv_outcome_name(v->flags));
+				pv_outcome_name(pv_outcome_of(s)));
+	st_check(t, pv_outcome_of(v) == PV_REFUSED, "the changed site was %s, not refused",
+		 pv_outcome_name(pv_outcome_of(v)));
 	st_check(t, pv_stats.refused == before->refused + 1, "%u refused, want %u",
 		 pv_stats.refused, before->refused + 1);
 	sites_agree(t, "after the refusal");
@@ -181,18 +186,18 @@ static void check_repatched(struct st_ctx *t, const struct pv_site *v, uint8_t o
 		 "re-patched counts %u/%u/%u/%u, before %u/%u/%u/%u", pv_stats.inlined,
 		 pv_stats.direct, pv_stats.left, pv_stats.refused, before->inlined,
 		 before->direct, before->left, before->refused);
-	st_check(t, v->flags == outcome, "the restored site is %s, was %s",
-		 pv_outcome_name(v->flags), pv_outcome_name(outcome));
+	st_check(t, pv_outcome_of(v) == outcome, "the restored site is %s, was %s",
+		 pv_outcome_name(pv_outcome_of(v)), pv_outcome_name(outcome));
 	sites_agree(t, "re-patched after the restore");
 	st_check(t, repatch_victim() == read_cr2(), "the restored site reads another cr2");
 }
 
 /* Write the victim site through text_poke and set the outcome the patcher keeps. */
-static void write_victim(struct pv_site *v, const uint8_t *bytes, uint8_t outcome)
+static void write_victim(const struct pv_site *v, const uint8_t *bytes, uint8_t outcome)
 {
 	text_poke((void *)v->addr, bytes, v->len);
 	text_poke_done();
-	v->flags = outcome;
+	pv_set_outcome(v, outcome);
 }
 
 /*
@@ -204,17 +209,17 @@ SELFTEST(test_repatch_refuses_changed, "a re-patch refuses the one site whose by
 {
 	struct pv_site *v = victim_site();
 	struct pv_patch_stats before = pv_stats;
-	bool patched = opt.pvops != PVOPS_OFF;
+	bool patched = pvops_patching();
 	uint8_t saved[PV_SITE_MAX_LEN], other[PV_SITE_MAX_LEN], outcome;
 
-	if (!v || v->flags == PV_REFUSED) {
-		if (opt.pvops_corrupt)	/* its entry may be one of the three corrupted */
+	if (!v || pv_outcome_of(v) == PV_REFUSED) {
+		if (pvops_corrupted())	/* its entry may be one of the three corrupted */
 			st_skip(t, "pvops.corrupt damaged or refused the victim site");
 		else
 			st_fail(t, __LINE__, "no usable site in repatch_victim");
 		return;
 	}
-	outcome = v->flags;
+	outcome = pv_outcome_of(v);
 	memcpy(saved, (const void *)v->addr, v->len);
 	pv_nop_fill(other, v->len);	/* no pass writes this: read_cr2 is never empty */
 	if (!remember_outcomes() || !memcmp(saved, other, v->len)) {
@@ -232,313 +237,48 @@ SELFTEST(test_repatch_refuses_changed, "a re-patch refuses the one site whose by
 	check_repatched(t, v, outcome, &before);
 }
 
-/*
- * ---- every op keeps the registers its convention promises ----
- *
- * Each op is called with every general register holding a distinct
- * pattern (its arguments where it takes some), and every register its
- * convention promises to keep is compared afterwards: all but %rax for a
- * callee-save op, %rbx, %rbp, %rsp and %r12-%r15 for a C op.  Each op is
- * called twice: through a recorded site of its own, so that whatever the
- * patcher made of it runs (inline code, a direct call, or with pvops=off the
- * indirect call), and then the slot's function itself, called through a
- * register.  That register is %r11, not %rax, because make_pte, pte_val and
- * hv.hypercall take their argument in %rax; its value to keep is then the
- * function's address.
- */
-enum { RS_RAX, RS_RBX, RS_RCX, RS_RDX, RS_RSI, RS_RDI, RS_RBP, RS_R8, RS_R9, RS_R10,
-       RS_R11, RS_R12, RS_R13, RS_R14, RS_R15, RS_RSP, RS_NR };
-
-static const char *const rs_names[RS_NR] = {
-	"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10",
-	"r11", "r12", "r13", "r14", "r15", "rsp",
-};
-
-/* Values in before the call, out after it: in[i] at i * 8, out[i] at 128 + i * 8. */
-struct regset {
-	uint64_t in[RS_NR], out[RS_NR];
-};
-STATIC_ASSERT(offsetof(struct regset, out) == 128);
-
-/* Every register but %rdi (the regset's address) and %rsp; numbers as in the enum. */
-#define RS_EACH(X) X(0, rax) X(1, rbx) X(2, rcx) X(3, rdx) X(4, rsi) X(6, rbp) \
-	X(7, r8) X(8, r9) X(9, r10) X(10, r11) X(11, r12) X(12, r13) X(13, r14) X(14, r15)
-#define RS_LOAD(i, reg)		"mov " #i "*8(%%rdi), %%" #reg "\n\t"
-#define RS_STORE(i, reg)	"mov %%" #reg ", 128+" #i "*8(%%rdi)\n\t"
 
 /*
- * Load every register from in[], make the call, store every register to
- * out[].  %rbp (the frame pointer) is saved by hand, the regset's address
- * on the stack; gcc saves the rest, which the asm declares clobbered.
+ * The op table is written once, in PV_OP_LIST, and made into four things:
+ * the names (pv_ops.c), the native table (table.c), and for an ASM row the
+ * native function and its inline template (backends/native).  They must
+ * agree, or adding an op would need more than its row.
  */
-#define RS_AROUND(call)							\
-	"push %%rbp\n\t"						\
-	"push %%rdi\n\t"						\
-	"mov %%rsp, 15*8(%%rdi)\n\t"	/* %rsp as the call sees it */	\
-	RS_EACH(RS_LOAD)						\
-	"mov 5*8(%%rdi), %%rdi\n\t"					\
-	call								\
-	"xchg %%rdi, (%%rsp)\n\t"					\
-	RS_EACH(RS_STORE)						\
-	"mov %%rsp, 128+15*8(%%rdi)\n\t"				\
-	"pop %%rax\n\t"							\
-	"mov %%rax, 128+5*8(%%rdi)\n\t"					\
-	"pop %%rbp\n\t"
-
-#define RS_CLOBBERS "rax", "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", \
-	"r12", "r13", "r14", "r15", "memory", "cc"
-#define RS_CLB_C	PV_CLB_C_ABI
-#define RS_CLB_CALLEE	PV_CLB_CALLEE
-
-/* One function per op, each around a recorded site of that op. */
-#define RS_SITE_FN(group, op, conv)					\
-	static __noinline void rs_site_##group##_##op(struct regset *rs)	\
-	{								\
-		asm volatile(RS_AROUND(PV_ASM_SITE)			\
-			     : "+D"(rs)					\
-			     : PV_ASM_ARGS(group.op, RS_CLB_##conv)	\
-			     : RS_CLOBBERS);				\
-	}
-PV_OP_LIST(RS_SITE_FN)
-
-#define RS_SITE_ENTRY(group, op, conv) { PV_OP(group.op), rs_site_##group##_##op },
-static const struct {
-	unsigned int op;
-	void (*call)(struct regset *rs);
-} rs_sites[] = {
-	PV_OP_LIST(RS_SITE_ENTRY)
-};
-
-/* The slot's own function, its address in in[RS_R11]. */
-static __noinline void rs_via_r11(struct regset *rs)
+static void check_asm_row(struct st_ctx *t, unsigned int op, const char *name,
+			  const uint8_t *fn, unsigned int clobbers)
 {
-	asm volatile(RS_AROUND("call *%%r11\n\t") : "+D"(rs) : : RS_CLOBBERS);
-}
+	const struct pv_insn *i = pv_find_insn(op, (uint64_t)fn);
+	size_t n;
 
-#define RS_IPI_VECTOR	0xf0		/* unused by pvos; the test's handler EOIs it */
-#define RS_MSR		0xc0000080	/* EFER: every x86-64 CPU has it */
-#define RS_HYPERCALL	0xfffe		/* no hypervisor knows it: -ENOSYS */
-
-/* What the ops are given, so that every call is harmless and undone after. */
-struct rs_env {
-	unsigned long flags;		/* as the test found them: interrupts on */
-	phys_addr_t page, pt_page;	/* TEST_VA's page; a page to make a table */
-	pteval_t *pte, pte_v;		/* TEST_VA's entry and its value as stored */
-	struct spinlock free_lock, held_lock;
-	uint8_t wait_byte;
-	struct cpuid_regs cpuid;
-	struct desc_ptr idt, gdt;
-	unsigned int ipis_sent;
-};
-
-static volatile unsigned int rs_ipis;
-
-static void rs_ipi(struct trap_frame *f)
-{
-	(void)f;
-	rs_ipis++;
-	apic_eoi();
-}
-
-static const char rs_no_args[] = "no arguments known for it: add them to rs_args";
-static const char rs_not_native[] = "not native here";
-
-/* ltr faults on a busy TSS, and the loaded one is busy: make it available first. */
-static uint64_t rs_tr_reloadable(struct rs_env *e)
-{
-	uint16_t sel;
-
-	asm volatile("sgdt %0; str %1" : "=m"(e->gdt), "=r"(sel) : : "memory");
-	((uint64_t *)e->gdt.base)[sel >> 3] &= ~(1UL << 41);	/* type 0xb -> 0x9 */
-	return sel;
-}
-
-/*
- * MSRs, descriptor tables and IPIs are called only while the slot holds the
- * native function: Xen PV replaces them with a panic (a PV guest has none).
- */
-static const char *rs_args_native(unsigned int op, struct rs_env *e, uint64_t *in)
-{
-	switch (op) {
-	case PV_OP(cpu.rdmsr): case PV_OP(cpu.wrmsr): case PV_OP(cpu.load_idt):
-	case PV_OP(cpu.load_gdt): case PV_OP(cpu.load_tr): case PV_OP(apic.send_ipi):
-		break;
-	default:
-		return rs_no_args;
-	}
-	if (pv_slot_value(op) != ((const uint64_t *)&native_pv_ops)[op])
-		return rs_not_native;
-	switch (op) {
-	case PV_OP(cpu.rdmsr): in[RS_RDI] = RS_MSR; break;
-	case PV_OP(cpu.wrmsr): in[RS_RDI] = RS_MSR; in[RS_RSI] = rdmsr(RS_MSR); break;
-	case PV_OP(cpu.load_idt):
-		asm volatile("sidt %0" : "=m"(e->idt));
-		in[RS_RDI] = (uint64_t)&e->idt;
-		break;
-	case PV_OP(cpu.load_gdt):
-		asm volatile("sgdt %0" : "=m"(e->gdt));
-		in[RS_RDI] = (uint64_t)&e->gdt;
-		break;
-	case PV_OP(cpu.load_tr): in[RS_RDI] = rs_tr_reloadable(e); break;
-	case PV_OP(apic.send_ipi):
-		in[RS_RDI] = 0;
-		in[RS_RSI] = RS_IPI_VECTOR;
-		e->ipis_sent++;
-		break;
-	}
-	return NULL;
-}
-
-static const char *rs_args_mmu(unsigned int op, struct rs_env *e, uint64_t *in)
-{
-	switch (op) {
-	case PV_OP(mmu.write_cr3): in[RS_RDI] = read_cr3(); break;
-	case PV_OP(mmu.set_pte): case PV_OP(mmu.set_pmd):	/* Xen checks the table, */
-	case PV_OP(mmu.set_pud): case PV_OP(mmu.set_p4d):	/* a level-1 one here */
-		in[RS_RDI] = (uint64_t)e->pte;
-		in[RS_RSI] = e->pte_v;
-		break;
-	case PV_OP(mmu.pte_clear): in[RS_RDI] = (uint64_t)e->pte; break;
-	case PV_OP(mmu.flush_tlb_one): in[RS_RDI] = TEST_VA; break;
-	case PV_OP(mmu.make_pte): in[RS_RAX] = e->page | PAGE_KERNEL; break;
-	case PV_OP(mmu.pte_val): in[RS_RAX] = e->pte_v; break;
-	case PV_OP(mmu.release_pt):
-		/* only a table can stop being one */
-		paravirt_alloc_pt(e->pt_page >> PAGE_SHIFT, 1);
-		/* fall through */
-	case PV_OP(mmu.alloc_pt):
-		in[RS_RDI] = e->pt_page >> PAGE_SHIFT;
-		in[RS_RSI] = 1;
-		break;
-	default: return rs_args_native(op, e, in);
-	}
-	return NULL;
-}
-
-/* Put op's arguments in in[]: NULL to call it, rs_not_native to leave it out, or rs_no_args. */
-static const char *rs_args(unsigned int op, struct rs_env *e, uint64_t *in)
-{
-	switch (op) {
-	case PV_OP(irq.save_fl): case PV_OP(irq.irq_disable): case PV_OP(irq.irq_enable):
-	case PV_OP(irq.safe_halt): case PV_OP(irq.halt):	/* interrupts on: the tick wakes it */
-	case PV_OP(mmu.read_cr2): case PV_OP(mmu.read_cr3): case PV_OP(mmu.flush_tlb_local):
-	case PV_OP(mmu.lazy_mmu_enter): case PV_OP(mmu.lazy_mmu_flush):
-	case PV_OP(mmu.lazy_mmu_leave): case PV_OP(cpu.io_delay): case PV_OP(cpu.wbinvd):
-	case PV_OP(apic.eoi): case PV_OP(time.sched_clock):
-		break;
-	case PV_OP(irq.restore_fl): in[RS_RDI] = e->flags; break;
-	case PV_OP(lock.spin_unlock): e->free_lock.locked = 1; /* fall through */
-	case PV_OP(lock.spin_lock): in[RS_RDI] = (uint64_t)&e->free_lock; break;
-	case PV_OP(lock.spin_trylock): in[RS_RDI] = (uint64_t)&e->held_lock; break;
-	case PV_OP(lock.wait): in[RS_RDI] = (uint64_t)&e->wait_byte; in[RS_RSI] = 1; break;
-	case PV_OP(lock.kick): case PV_OP(time.steal_clock): in[RS_RDI] = 0; break;
-	case PV_OP(cpu.cpuid):
-		in[RS_RDI] = 0;
-		in[RS_RSI] = 0;
-		in[RS_RDX] = (uint64_t)&e->cpuid;
-		break;
-	case PV_OP(hv.hypercall): in[RS_RAX] = RS_HYPERCALL; break;
-	default: return rs_args_mmu(op, e, in);
-	}
-	return NULL;
-}
-
-/*
- * Undo what the call changed, so that every op meets the same machine.  A
- * self-IPI is waited for before the next is sent: two sent before the first
- * is taken would merge into one in the APIC (a slow host, such as a
- * software KVM, is slow to inject).
- */
-static void rs_settle(unsigned int op, struct rs_env *e)
-{
-	uint64_t deadline = sched_clock() + 1000000000ULL;
-
-	restore_fl(e->flags);
-	while (op == PV_OP(apic.send_ipi) && rs_ipis < e->ipis_sent && sched_clock() < deadline)
-		asm volatile("pause");
-	lazy_mmu_leave();
-	if (op == PV_OP(mmu.alloc_pt))
-		paravirt_release_pt(e->pt_page >> PAGE_SHIFT, 1);
-	e->free_lock.locked = 0;
-}
-
-/* What a convention promises: all but %rax, or the C ABI's callee-saved registers. */
-static bool rs_kept(enum pv_conv conv, int i)
-{
-	if (conv == PV_CONV_CALLEE)
-		return i != RS_RAX;
-	return i == RS_RBX || i == RS_RBP || i == RS_RSP || (i >= RS_R12 && i <= RS_R15);
-}
-
-static void rs_compare(struct st_ctx *t, unsigned int op, const char *how, const struct regset *rs)
-{
-	for (int i = 0; i < RS_NR; i++) {
-		if (!rs_kept(pv_conv_of(op), i) || rs->in[i] == rs->out[i])
-			continue;
-		printk("selftest: %s %s changed %%%s: %lx -> %lx\n", pv_op_info[op].name, how,
-		       rs_names[i], rs->in[i], rs->out[i]);
-		st_fail(t, __LINE__, "%s %s changed %%%s", pv_op_info[op].name, how, rs_names[i]);
-	}
-}
-
-/* Op number i of rs_sites, at its site and then through its slot. */
-static void rs_run(struct st_ctx *t, unsigned int i, struct rs_env *e, char *left_out, size_t size)
-{
-	unsigned int op = rs_sites[i].op;
-	struct regset rs;
-
-	for (int via_slot = 0; via_slot < 2; via_slot++) {
-		const char *why;
-
-		for (int r = 0; r < RS_NR; r++)	/* a pattern of its own in each register */
-			rs.in[r] = 0x5ac0ffee00000000UL ^ ((uint64_t)(r + 1) << 56) ^
-				   (0x01010101UL * (r + 1));
-		why = rs_args(op, e, rs.in);
-		if (why == rs_no_args) {
-			st_fail(t, __LINE__, "%s: %s", pv_op_info[op].name, why);
-			return;
-		}
-		if (why) {
-			size_t n = strlen(left_out);
-
-			snprintf(left_out + n, size - n, "%s%s", n ? ", " : "", pv_op_info[op].name);
-			return;
-		}
-		if (via_slot)
-			rs.in[RS_R11] = pv_slot_value(op);
-		(via_slot ? rs_via_r11 : rs_sites[i].call)(&rs);
-		rs_settle(op, e);
-		rs_compare(t, op, via_slot ? "through its slot" : "at its site", &rs);
-	}
-}
-
-SELFTEST(test_op_registers,
-	 "every op keeps the registers its convention promises, at its site and in its slot")
-{
-	struct rs_env e = { .flags = save_fl(), .page = alloc_page(), .pt_page = alloc_page() };
-	uint64_t deadline = sched_clock() + 1000000000ULL;
-	char left_out[256] = "";
-
-	if (!(e.flags & X86_EFLAGS_IF)) {
-		st_fail(t, __LINE__, "interrupts are off: halt would never return");
+	st_check(t, pv_op_info[op].name && !strcmp(pv_op_info[op].name, name),
+		 "op %u is named %s, not %s", op, pv_op_info[op].name, name);
+	st_check(t, ((const uint64_t *)&pv_native_ops)[op] == (uint64_t)fn,
+		 "%s: the native table does not hold pv_native_ of it", name);
+	if (!i) {
+		st_fail(t, __LINE__, "%s: no native template stands for its function", name);
 		return;
 	}
-	map_page(TEST_VA, e.page, PAGE_KERNEL);
-	e.pte = lookup_pte(TEST_VA);
-	e.pte_v = *e.pte;		/* as stored: what set_pte takes */
-	e.held_lock.locked = 1;
-	set_irq_handler(RS_IPI_VECTOR, rs_ipi);
-	rs_ipis = 0;
-	for (unsigned int i = 0; i < ARRAY_SIZE(rs_sites); i++)
-		rs_run(t, i, &e, left_out, sizeof(left_out));
-	while (rs_ipis < e.ipis_sent && sched_clock() < deadline)
-		asm volatile("pause");
-	st_check(t, rs_ipis == e.ipis_sent, "%u of %u self-IPIs arrived", rs_ipis, e.ipis_sent);
-	set_irq_handler(RS_IPI_VECTOR, NULL);
-	if (*left_out)
-		printk("selftest: registers: left out, the backend replaced the native op: %s\n",
-		       left_out);
-	unmap_page(TEST_VA);
-	free_page(e.page);
-	free_page(e.pt_page);
+	n = (size_t)(i->end - i->code);
+	st_check(t, i->clobbers == clobbers, "%s: template clobbers %#x, row says %#x", name,
+		 i->clobbers, clobbers);
+	st_check(t, !memcmp(fn, i->code, n) && fn[n] == 0xc3,
+		 "%s: the native function is not its template followed by ret", name);
+}
+
+static void check_fn_row(struct st_ctx *t, unsigned int op, const char *name, const void *fn)
+{
+	st_check(t, pv_op_info[op].name && !strcmp(pv_op_info[op].name, name),
+		 "op %u is named %s, not %s", op, pv_op_info[op].name, name);
+	st_check(t, ((const uint64_t *)&pv_native_ops)[op] == (uint64_t)fn,
+		 "%s: the native table does not hold the row's function", name);
+}
+
+#define CHECK_ASM_ROW(group, name, conv, clb, code) \
+	check_asm_row(t, PV_OP(group.name), #group "." #name, (const uint8_t *)pv_native_##name, clb);
+#define CHECK_FN_ROW(group, name, conv, fn) \
+	check_fn_row(t, PV_OP(group.name), #group "." #name, (const void *)fn);
+
+SELFTEST(test_op_rows, "each PV_OP_LIST row: its name, native table entry, function and template agree")
+{
+	PV_OP_LIST(CHECK_ASM_ROW, CHECK_FN_ROW)
 }

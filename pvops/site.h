@@ -1,7 +1,7 @@
 /*
  * The format of a recorded pv_ops call site, and of a backend's inline
  * replacement.  This header is shared by the kernel, the host unit tests and
- * tools/pvsites, so it depends on nothing but <stdint.h>.
+ * pvsites (tools/pvsites.c), so it depends on nothing but <stdint.h>.
  *
  * Every wrapper in pvops/pvops.h emits its call as
  *
@@ -20,7 +20,7 @@ struct pv_site {
 	uint64_t addr;		/* virtual address of the site's first byte */
 	uint16_t op;		/* pv_ops slot: byte offset in struct pv_ops / 8 */
 	uint8_t len;		/* bytes the site owns; nothing past them is written */
-	uint8_t flags;		/* reserved, 0 */
+	uint8_t flags;		/* reserved, 0: the record never changes after the build */
 	uint16_t clobbers;	/* PV_CLB_* registers the callee may change */
 	uint16_t reserved;
 };

@@ -7,6 +7,7 @@
 #   build/bench-hypercalls.csv  op,variant,hypercalls_per_op,hypercalls (Xen)
 #   build/bench-kvm.csv         KVM's own exit counts (tests/kvm/measure-exits.sh)
 #   build/bench.png             the plot (gnuplot)
+#   build/boot-VARIANT.txt      each boot's "pvops: backend" and "pvops: N sites" lines
 #
 # and print one table, op x variant, each with its ratio to nopv.
 # --plot only redraws build/bench.png from build/bench.csv.
@@ -148,6 +149,8 @@ main() {
 		echo "bench: booting $v" >&2
 		boot_variant "$v"
 		to_csv "$v" "$work/$v.log" >>"$B/bench.csv"
+		# The boot's two pvops lines, for the pages that show them (figures.py).
+		grep -aE '^pvops: (backend|[0-9]+ sites)' "$work/$v.log" >"$B/boot-$v.txt"
 	done
 	{ echo "op,variant,hypercalls_per_op,hypercalls"; hypercalls_csv; } >"$B/bench-hypercalls.csv"
 	print_table

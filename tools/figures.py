@@ -6,9 +6,10 @@ markers, with the expression that computes it from build/*.csv:
 
     set_pte costs <!--fig b('set_pte','xen') | ,.0f-->854<!--/fig--> instructions
 
-and every generated table sits between
+and every generated table, or block of what a boot prints, sits between
 
     <!--fig-table bench-->  ...  <!--/fig-table-->
+    <!--fig-block boot-native-->  ...  <!--/fig-block-->
 
 `figures.py --check` (run by `make test`) recomputes each one and fails,
 naming the page, line and expression, when the text differs from what the
@@ -43,8 +44,8 @@ KVM_ROWS = [('exits_per_1000_timer_interrupts', 'timer interrupt (PV EOI; `-kvm-
 KVM_MODE = 'nested'     # the pages quote nested kvm-amd, the trusted path
 
 INLINE = re.compile(r'<!--fig (?P<expr>.*?)(?:\|(?P<fmt>[^|]*?))?\s*-->(?P<text>.*?)<!--/fig-->')
-TABLE = re.compile(r'(?P<open><!--fig-table (?P<name>[\w-]+)-->\n)(?P<body>.*?)(?P<close><!--/fig-table-->)',
-                   re.S)
+TABLE = re.compile(r'(?P<open><!--fig-(?P<kind>table|block) (?P<name>[\w-]+)-->\n)(?P<body>.*?)'
+                   r'(?P<close><!--/fig-(?P=kind)-->)', re.S)
 
 
 class Missing(Exception):
@@ -156,7 +157,18 @@ def table_kvm(fig):
     return '\n'.join(out) + '\n'
 
 
-TABLES = {'bench': table_bench, 'kvm': table_kvm}
+def boot_lines(variant):
+    """A boot's pvops lines as an indented code block: what the page shows it prints."""
+    def block(fig):
+        path = os.path.join(fig.build, 'boot-%s.txt' % variant)
+        if not os.path.exists(path):
+            raise Missing('%s is missing' % path)
+        return ''.join('    %s\n' % line.rstrip('\n') for line in open(path) if line.strip())
+    return block
+
+
+TABLES = {'bench': table_bench, 'kvm': table_kvm, 'boot-native': boot_lines('native'),
+          'boot-xen': boot_lines('xen')}
 
 
 def render_table(name, fig):

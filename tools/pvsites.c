@@ -10,7 +10,8 @@
  * see, before anything boots: one line per entry with its address,
  * function+offset, op name, length, clobbers, original bytes and their
  * disassembly, each entry checked with the kernel's own checks
- * (pv_check_entry and pv_check_bytes from pvops/patch.c, included below).
+ * (pv_check_entry and pv_check_bytes from pvops/patch.c) against the
+ * kernel's own op table (pvops/pv_ops.c): both are linked in, unchanged.
  *
  * The entries are the .pv_sites section (boot/linker.ld keeps it as its own
  * output section), or, in an image that folds it into another section, the
@@ -30,14 +31,10 @@
 #include <unistd.h>
 
 #include "pvops/pv_ops.h"
-#include "pvops/patch.c"	/* the kernel's checks, verbatim */
+#include "pvops/patch.h"
 
 #define SITE_SIZE 16
 STATIC_ASSERT(sizeof(struct pv_site) == SITE_SIZE);
-
-/* Op names and conventions, by op number, from the one list in pv_ops.h. */
-#define OP_ENTRY(group, op, conv) [PV_OP(group.op)] = { #group "." #op, PV_CONV_##conv },
-static const struct pv_op_info ops[PV_NR_OPS] = { PV_OP_LIST(OP_ENTRY) };
 
 static const char *const clobber_names[] = {
 	"rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
@@ -95,7 +92,9 @@ static void *xcalloc(size_t n, size_t size)
 
 static enum pv_conv conv_of(unsigned int op)
 {
-	return op < PV_NR_OPS && ops[op].name ? ops[op].conv : PV_CONV_NONE;
+	const struct pv_op_info *i = pv_op_lookup(op);
+
+	return i ? i->conv : PV_CONV_NONE;
 }
 
 /* ---- reading the ELF ---- */
@@ -466,7 +465,7 @@ static int show_site(const struct image *im, size_t idx, const struct pv_site *s
 		return bad != NULL;
 	}
 	if (conv_of(s->op))
-		snprintf(opname, sizeof(opname), "%s", ops[s->op].name);
+		snprintf(opname, sizeof(opname), "%s", pv_op_info[s->op].name);
 	else
 		snprintf(opname, sizeof(opname), "op#%u", s->op);
 	printf("%4zu %016" PRIx64, idx, s->addr);
@@ -490,7 +489,7 @@ static void print_summary(const struct image *im, const unsigned int *count, siz
 	printf("pvsites: %zu sites, %zu bad;", n, bad);
 	for (unsigned int op = 0; op < PV_NR_OPS; op++)
 		if (count[op])
-			printf(" %s %u", ops[op].name, count[op]);
+			printf(" %s %u", pv_op_info[op].name, count[op]);
 	printf("\n");
 }
 

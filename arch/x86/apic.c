@@ -31,12 +31,12 @@ static volatile uint32_t *lapic;
 uint32_t lapic_read(uint32_t reg) { return lapic[reg / 4]; }
 void lapic_write(uint32_t reg, uint32_t v) { lapic[reg / 4] = v; }
 
-void native_apic_eoi(void)
+void lapic_eoi(void)
 {
 	lapic_write(APIC_EOI, 0);
 }
 
-void native_send_ipi(int cpu, int vector)
+void lapic_send_ipi(int cpu, int vector)
 {
 	lapic_write(APIC_ICR_HI, (uint32_t)cpu << 24);
 	lapic_write(APIC_ICR_LO, (uint32_t)vector);

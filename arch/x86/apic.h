@@ -1,18 +1,15 @@
-/* The local APIC and the kernel tick (arch/x86/apic.c, arch/x86/time.c). */
+/* The local APIC (arch/x86/apic.c): the native EOI, IPIs and timer. */
 #ifndef PVOS_APIC_H
 #define PVOS_APIC_H
 
 #include "kernel/types.h"
 
-#define TIMER_HZ	100
-
 void lapic_init(void);
 void lapic_timer_start(uint32_t count_per_tick);
+uint32_t lapic_timer_free_run(bool start);
 uint32_t lapic_read(uint32_t reg);
 void lapic_write(uint32_t reg, uint32_t v);
-
-void timer_init(void);
-uint64_t ticks(void);
-uint64_t tsc_khz(void);
+void lapic_eoi(void);				/* apic.eoi, natively */
+void lapic_send_ipi(int cpu, int vector);	/* apic.send_ipi, natively */
 
 #endif

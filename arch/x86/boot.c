@@ -6,7 +6,9 @@
  * boot page tables already cover for the first 1 GiB of physical memory.
  */
 #include "kernel/boot_info.h"
-#include "kernel/platform.h"
+#include "arch/x86/boot.h"
+#include "kernel/main.h"
+#include "arch/x86/pc_platform.h"
 #include "kernel/string.h"
 #include "kernel/printk.h"
 #include "arch/x86/mm.h"
@@ -71,9 +73,7 @@ static void parse_pvh(phys_addr_t info)
 		boot_add_region(m[i].addr, m[i].size, m[i].type);
 }
 
-void native_boot_main(uint32_t magic, uint32_t info);
-
-void native_boot_main(uint32_t magic, uint32_t info)
+void pc_boot_main(uint32_t magic, uint32_t info)
 {
 	if (magic == BOOT_MAGIC_MULTIBOOT2)
 		parse_multiboot2(info);
@@ -81,5 +81,5 @@ void native_boot_main(uint32_t magic, uint32_t info)
 		parse_pvh(info);
 	else
 		boot_info.protocol = "unknown loader";
-	kmain(&native_platform);
+	kmain(&pc_platform);
 }

@@ -32,7 +32,6 @@ static struct tss tss __aligned(16);
 static struct idt_gate idt[256] __aligned(16);
 static uint8_t df_stack[8192] __aligned(16);
 
-extern char trap_stubs[];
 
 static void set_tss_descriptor(int slot)
 {
@@ -70,7 +69,7 @@ static void reload_segments(void)
 		     : : "i"(KERNEL_CS), "r"(KERNEL_DS) : "rax", "memory");
 }
 
-void native_desc_init(void)
+void pc_trap_init(void)
 {
 	struct desc_ptr gp = { sizeof(gdt) - 1, (uint64_t)gdt };
 	struct desc_ptr ip = { sizeof(idt) - 1, (uint64_t)idt };

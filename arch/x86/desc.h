@@ -6,6 +6,6 @@
 #define KERNEL_DS	0x10
 #define TSS_SLOT	3
 
-void native_desc_init(void);
+void pc_trap_init(void);
 
 #endif

@@ -3,17 +3,9 @@
  * the kernel's own symbols (tools/gen-ksyms.sh, two-pass link in the
  * Makefile) and is sorted by address.
  */
-#include "arch/x86/traps.h"
+#include "arch/x86/ksyms.h"
+#include "arch/x86/mm.h"
 #include "kernel/printk.h"
-
-struct ksym {
-	uint64_t addr;
-	const char *name;
-};
-
-extern const uint64_t ksyms_count;
-extern const struct ksym ksyms_table[];
-extern char _etext[];
 
 const char *ksym_lookup(uint64_t addr, uint64_t *offset)
 {

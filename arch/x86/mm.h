@@ -1,8 +1,10 @@
 /*
- * Physical memory and page tables: the interface the rest of pvos uses.
- * Every page-table write, table-page allocation and cr3 load happens in
- * arch/x86/paging.c, through pv_ops (set_pte, alloc_pt, write_cr3, ...),
- * so that a Xen PV backend can turn them into hypercalls.
+ * Memory as pvos sees it: page sizes, page-table entry bits and
+ * protections, physical <-> virtual, and where the image's parts are.
+ * The page allocator is kernel/pmm.h; the page tables arch/x86/paging.h,
+ * where every page-table write, table-page allocation and cr3 load goes
+ * through pv_ops (set_pte, alloc_pt, write_cr3, ...), so that a Xen PV
+ * backend can turn them into hypercalls.
  */
 #ifndef PVOS_MM_H
 #define PVOS_MM_H
@@ -50,21 +52,8 @@ static inline phys_addr_t virt_to_phys(const void *va)
 extern char _kernel_start[], _stext[], _etext[], _srodata[], _erodata[];
 extern char _sdata[], __bss_start[], __bss_end[], _end[];
 
-/* Physical page allocator (kernel/pmm.c). */
-phys_addr_t alloc_page(void);		/* zeroed; 0 when out of memory */
-void free_page(phys_addr_t pa);
-void pmm_init(void);
-uint64_t pmm_free_pages(void);
-
-/* Page tables (arch/x86/paging.c). */
-void paging_init(void);
-int map_page(unsigned long va, phys_addr_t pa, pteval_t prot);
-void unmap_page(unsigned long va);
-bool translate(unsigned long va, phys_addr_t *pa, pteval_t *entry);
-pteval_t *lookup_pte(unsigned long va);
-void text_poke(void *addr, const void *src, size_t len);
-void text_poke_done(void);
-unsigned long kernel_pgd_phys(void);
-void paging_adopt(phys_addr_t root_pa);
+/* What nearly every user of the above also wants. */
+#include "kernel/pmm.h"
+#include "arch/x86/paging.h"
 
 #endif

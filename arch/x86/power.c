@@ -8,7 +8,7 @@
  * DSDT's \_S5 package.
  */
 #include "kernel/boot_info.h"
-#include "kernel/exit.h"
+#include "arch/x86/power.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
 #include "arch/x86/io.h"
@@ -84,7 +84,7 @@ static void acpi_poweroff(void)
 		asm volatile("pause");
 }
 
-void native_machine_exit(int status)
+void pc_exit(int status)
 {
 	outl(DEBUG_EXIT_PORT, (uint32_t)status);
 	acpi_poweroff();

@@ -7,6 +7,7 @@
 #include "kernel/selftest.h"
 #include "kernel/string.h"
 #include "arch/x86/apic.h"
+#include "arch/x86/time.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/traps.h"
 #include "pvops/pvops.h"

@@ -5,6 +5,7 @@
  * KVM supplies kvmclock and steal time, Xen its vcpu_time_info.
  */
 #include "arch/x86/apic.h"
+#include "arch/x86/time.h"
 #include "arch/x86/io.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/traps.h"
@@ -14,23 +15,15 @@
 #define PIT_HZ		1193182
 #define CALIBRATE_MS	10
 
-uint32_t lapic_timer_free_run(bool start);
-
 static uint64_t tsc_hz_khz;
 static uint64_t tsc_mult;	/* ns = tsc * tsc_mult >> 32 */
 
 uint64_t tsc_khz(void) { return tsc_hz_khz; }
 uint64_t ticks(void) { return this_cpu()->ticks; }
 
-uint64_t native_sched_clock(void)
+uint64_t tsc_sched_clock(void)
 {
 	return (uint64_t)(((unsigned __int128)native_rdtsc() * tsc_mult) >> 32);
-}
-
-uint64_t native_steal_clock(int cpu)
-{
-	(void)cpu;
-	return 0;	/* nobody steals from bare metal */
 }
 
 /*

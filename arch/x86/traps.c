@@ -5,9 +5,12 @@
  * Never a silent hang, never a triple-fault reboot loop.
  */
 #include "arch/x86/traps.h"
+#include "arch/x86/ksyms.h"
+#include "arch/x86/setjmp.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/mm.h"
 #include "kernel/printk.h"
+#include "kernel/exit.h"
 #include "pvops/pvops.h"
 
 struct cpu_data cpu_data[1];

@@ -39,13 +39,7 @@ struct fault_record {
 };
 bool expect_fault(int vector, void (*fn)(void *), void *arg, struct fault_record *rec);
 
-/* setjmp/longjmp for expect_fault (arch/x86/setjmp.S). */
-typedef uint64_t jmp_buf[8];
-int setjmp(jmp_buf jb) __attribute__((returns_twice));
-void longjmp(jmp_buf jb, int v) __noreturn;
-
-/* Symbol table built into the image (tools/gen-ksyms.sh). */
-const char *ksym_lookup(uint64_t addr, uint64_t *offset);
-void print_symbol(uint64_t addr);
+/* The entry stubs, 16 bytes per vector (arch/x86/entry.S). */
+extern char trap_stubs[];
 
 #endif

@@ -7,7 +7,7 @@
  *   ns = system_time + ((tsc - tsc_timestamp) << tsc_shift) * mul >> 32
  */
 #include "backends/common/pvclock.h"
-#include "backends/native/native.h"
+#include "arch/x86/cpu.h"
 
 static uint64_t scale_delta(uint64_t delta, uint32_t mul, int8_t shift)
 {

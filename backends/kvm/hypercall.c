@@ -20,6 +20,7 @@
  * built on hypercalls, and the boot line says why.
  */
 #include "backends/kvm/kvm.h"
+#include "backends/kvm/hypercall.h"
 #include "pvops/backend.h"
 #include "kernel/options.h"
 #include "kernel/printk.h"
@@ -55,6 +56,10 @@ static const struct kvm_hc_insn kvm_hc_insns[] = {
  * on any host.
  */
 static const uint8_t kvm_fake_rewrite[] = { 0xc6, 0x05, 0xf9, 0xff, 0xff, 0xff, 0x90 };
+
+static int kvm_fake_rewrite_opt;
+CMDLINE_FLAG(opt_kvm_fake_rewrite, "kvm.fake_rewrite", &kvm_fake_rewrite_opt,
+	       "test: the KVM hypercall probe meets a host that rewrites it");
 
 /* Call the probe page with KVM's hypercall registers: nr in %rax, args in %rbx.. */
 static void kvm_probe_call(void *ret)
@@ -145,7 +150,7 @@ void kvm_install_hypercall(void)
 	/* "AuthenticAMD" and "HygonGenuine": ebx "Auth"/"Hygo" */
 	kvm.amd = r.ebx == 0x68747541 || r.ebx == 0x6f677948;
 	own = kvm.amd ? 1 : 0;
-	if (opt.kvm_fake_rewrite) {
+	if (kvm_fake_rewrite_opt) {
 		why[0] = kvm_probe(kvm_fake_rewrite, sizeof(kvm_fake_rewrite), buf[0], sizeof(buf[0]));
 		snprintf(kvm.hypercall_why, sizeof(kvm.hypercall_why), "kvm.fake_rewrite: %s",
 			 why[0] ? why[0] : "the stand-in did not fault (a pvos bug)");

@@ -12,7 +12,9 @@
  * following leaf.
  */
 #include "backends/kvm/kvm.h"
-#include "backends/native/native_ops.h"
+#include "backends/kvm/kvm_ops.h"
+#include "backends/kvm/hypercall.h"
+#include "pvops/backend.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
 #include "kernel/vsprintf.h"
@@ -121,7 +123,7 @@ void kvm_report(void)
 
 static void kvm_install(void)
 {
-	pv_ops = native_pv_ops;	/* start native, override what KVM does better */
+	pv_ops = pv_native_ops;	/* start native, override what KVM does better */
 	kvm_install_clock();
 	kvm_install_steal_time();
 	kvm_install_pv_eoi();
@@ -130,7 +132,7 @@ static void kvm_install(void)
 	report_smp_features();
 }
 
-static const struct pv_backend kvm_backend = {
+const struct pv_backend kvm_backend = {
 	.name = "kvm",
 	.priority = 10,
 	.detect = kvm_detect,

@@ -3,6 +3,7 @@
  * feature; otherwise the native op stays, and boot says so.
  */
 #include "backends/kvm/kvm.h"
+#include "backends/kvm/kvm_ops.h"
 #include "backends/common/pvclock.h"
 #include "pvops/backend.h"
 #include "kernel/printk.h"
@@ -85,7 +86,7 @@ static void kvm_pv_eoi(void)
 		return;
 	}
 	kvm.eoi_written++;
-	native_apic_eoi();
+	lapic_eoi();
 }
 
 void kvm_install_pv_eoi(void)

@@ -7,16 +7,19 @@
 #include "kernel/selftest.h"
 #include "kernel/string.h"
 #include "backends/kvm/kvm.h"
-#include "backends/native/native_ops.h"
-#include "pvops/pvops_init.h"
+#include "backends/kvm/kvm_ops.h"
+#include "backends/kvm/hypercall.h"
+#include "pvops/select.h"
+#include "pvops/patcher.h"
 #include "arch/x86/apic.h"
+#include "arch/x86/time.h"
 #include "arch/x86/mm.h"
 #include "kernel/vsprintf.h"
 #include "kernel/options.h"
 
 static bool under_kvm(struct st_ctx *t)
 {
-	if (strcmp(pv_backend_name, "kvm")) {
+	if (pv_backend != &kvm_backend) {
 		st_skip(t, "not running on the kvm backend");
 		return false;
 	}
@@ -39,7 +42,7 @@ SELFTEST(test_kvmclock, "kvm: kvmclock is monotonic and advances with the timer"
 	if (!under_kvm(t))
 		return;
 	if (!kvm.clock) {
-		st_check(t, pv_ops.time.sched_clock == native_sched_clock, "sched_clock not native");
+		st_check(t, pv_ops.time.sched_clock == pv_native_ops.time.sched_clock, "sched_clock not native");
 		return;
 	}
 	prev = sched_clock();
@@ -95,7 +98,7 @@ SELFTEST(test_kvm_pv_eoi, "kvm: timer interrupts keep arriving; PV EOI skips API
 	wait_ticks(20);
 	st_check(t, ticks() >= start + 20, "%lu ticks", ticks() - start);
 	if (!kvm.pv_eoi) {
-		st_check(t, pv_ops.apic.eoi == native_apic_eoi, "apic.eoi not native");
+		st_check(t, pv_ops.apic.eoi == pv_native_ops.apic.eoi, "apic.eoi not native");
 		return;
 	}
 	st_check(t, rdmsr(MSR_KVM_PV_EOI_EN) == (virt_to_phys((const void *)kvm_eoi_word_addr()) | KVM_MSR_ENABLED),
@@ -168,7 +171,7 @@ SELFTEST(test_kvm_sites, "kvm: hypercall sites hold the probed instruction, io_d
 
 	if (!under_kvm(t))
 		return;
-	if (opt.pvops == PVOPS_OFF) {	/* test_site_scan checks the indirect calls */
+	if (!pvops_patching()) {	/* test_site_scan checks the indirect calls */
 		st_skip(t, "pvops=off: every site stays an indirect call");
 		return;
 	}

@@ -11,6 +11,7 @@
  *    real Xen host.
  */
 #include "backends/xen/xen.h"
+#include "backends/xen/console.h"
 #include "kernel/console.h"
 #include "arch/x86/mm.h"
 #include <xen/io/console.h>
@@ -21,7 +22,7 @@ const char *xen_console_kind;
  * A console hypercall that fails cannot panic: the panic would print
  * through the same console and fail again.  So failures are counted, the
  * first one kept, and shown later: by a self-test, and at exit
- * (xen_machine_exit).
+ * (xen_exit, platform.c).
  */
 struct xen_console_errors xen_console_errors;
 

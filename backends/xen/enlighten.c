@@ -1,23 +1,28 @@
 /*
- * The xen-pv backend's start: from xen_start (boot/xen_head.S) to kmain.
+ * The xen backend's start: from xen_start (boot/xen_head.S) to kmain.
  *
  * pvos arrives here running in ring 3 on Xen's page tables.  pv_ops still
  * holds the native functions, and each of those is a privileged
- * instruction that would fault, so the very first thing is to install the
- * xen-pv table.  Then: map the shared info page (the irq ops need the
- * vcpu_info in it), turn start_info into struct boot_info, and run the
- * same kmain as every other entry path, on xen_platform.
+ * instruction that would fault, so the very first thing is to claim the
+ * machine for the xen backend, which installs its table, and to make
+ * xen_platform the platform, so that a panic reaches Xen.  Then: map the
+ * shared info page (the irq ops need the vcpu_info in it), turn start_info
+ * into struct boot_info, and run the same kmain as every other entry path.
  *
  * Also here: the backend's descriptor (pvops=auto on bare hardware must
- * find xen-pv absent) and machine_exit, which is SCHEDOP_shutdown.
+ * find xen absent).
  */
 #include "backends/xen/xen.h"
+#include "backends/xen/console.h"
+#include "backends/xen/mmu.h"
+#include "backends/xen/ops.h"
+#include "backends/xen/platform.h"
 #include "kernel/boot_info.h"
-#include "kernel/exit.h"
+#include "kernel/main.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
 #include "kernel/vsprintf.h"
-#include "pvops/pvops_init.h"
+#include "pvops/select.h"
 #include "arch/x86/io.h"
 #include "arch/x86/mm.h"
 
@@ -75,60 +80,29 @@ static void xen_set_iopl(void)
 	xen_check(HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl), "physdev_op(set_iopl 1)");
 }
 
-static void xen_machine_exit(int status);
-void xen_start_kernel(start_info_t *si, unsigned long xen_rsp);
-
 void xen_start_kernel(start_info_t *si, unsigned long xen_rsp)
 {
-	static char why[128];
+	static char why[128] = "entered through the Xen PV entry point";
 	long ver;
 
-	xen_fill_pv_ops(&pv_ops);	/* before any pv op runs: see above */
 	xen_entered = true;
+	pvops_claim(&xen_backend, why);	/* before any pv op runs: see above */
+	platform = &xen_platform;	/* a panic from here on reaches Xen */
 	xen_start_info = si;
 	xen_p2m = (const unsigned long *)si->mfn_list;
 	xen_nr_pages = si->nr_pages;
 	xen_is_dom0 = si->flags & SIF_INITDOMAIN;
-	machine_exit = xen_machine_exit;	/* a panic from here on reaches Xen */
 	xen_map_shared_info();
 	xen_console_init();
 	ver = HYPERVISOR_xen_version(XENVER_version, NULL);
 	xen_check(ver, "xen_version(XENVER_version)");
 	snprintf(why, sizeof(why), "entered through the Xen PV entry point; %s, Xen %ld.%ld",
 		 xen_is_dom0 ? "dom0" : "domU", ver >> 16, ver & 0xffff);
-	pvops_entered_by("xen-pv", why);
 	if (xen_is_dom0)
 		xen_set_iopl();
 	xen_fill_boot_info(xen_rsp);
 	xen_mmu_early_init();
 	kmain(&xen_platform);
-}
-
-/*
- * The host learns pass or fail two ways.  Under QEMU, a dom0 writes the
- * status to isa-debug-exit's port 0xf4, exactly as native pvos does, so
- * QEMU exits 1 (pass) or 3 (fail).  Everywhere, SCHEDOP_shutdown then
- * stops the domain with reason poweroff (pass) or crash (fail), which Xen
- * prints on its console ("Domain 0 shutdown" / "Domain 0 crashed").
- */
-static void xen_machine_exit(int status)
-{
-	const char *reason = status == EXIT_PASS ? "poweroff" : "crash";
-	struct sched_shutdown s = {
-		.reason = status == EXIT_PASS ? SHUTDOWN_poweroff : SHUTDOWN_crash,
-	};
-	const struct xen_console_errors *ce = &xen_console_errors;
-	long rc;
-
-	if (ce->count)
-		printk("xen: console hypercalls failed %lu times; the first was %s: %ld\n",
-		       ce->count, ce->first_call, ce->first_rc);
-	printk("xen: SCHEDOP_shutdown(%s)\n", reason);
-	if (xen_is_dom0)
-		outl(0xf4, (uint32_t)status);
-	rc = HYPERVISOR_sched_op(SCHEDOP_shutdown, &s);
-	/* Only returns if Xen refused: nothing to do but say so (pvos_exit then halts). */
-	printk("xen: Xen refused SCHEDOP_shutdown(%s): %ld\n", reason, rc);
 }
 
 static bool xen_detect(char *why, size_t size)
@@ -140,10 +114,10 @@ static bool xen_detect(char *why, size_t size)
 	return xen_entered;
 }
 
+/* Once, from xen_start_kernel's claim: a Xen PV guest can run nothing else. */
 static void xen_install(void)
 {
 	xen_fill_pv_ops(&pv_ops);
-	machine_exit = xen_machine_exit;
 }
 
 /* For `bench` and the tests: every hypercall goes through one counter. */
@@ -152,8 +126,9 @@ static uint64_t xen_hypercalls(void)
 	return xen_hypercall_count;
 }
 
-static const struct pv_backend xen_backend = {
-	.name = "xen-pv",
+const struct pv_backend xen_backend = {
+	.name = "xen",
+	.alias = "xen-pv",
 	.priority = 20,
 	.detect = xen_detect,
 	.install = xen_install,

@@ -14,9 +14,11 @@
  * version protocol (backends/common/pvclock.c).
  */
 #include "backends/xen/xen.h"
+#include "backends/xen/events.h"
 #include "backends/xen/xen_vectors.h"
 #include "backends/common/pvclock.h"
 #include "arch/x86/apic.h"
+#include "arch/x86/time.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/traps.h"
 #include "kernel/printk.h"

@@ -15,6 +15,8 @@
  * gets no 2 MiB pages), and the kernel's text and rodata become read-only.
  */
 #include "backends/xen/xen.h"
+#include "backends/xen/memory.h"
+#include "backends/xen/mmu.h"
 #include "arch/x86/mm.h"
 #include "kernel/options.h"
 #include "kernel/printk.h"
@@ -92,8 +94,12 @@ static void xen_protect_kernel_image(void)
 		map_page((unsigned long)p, virt_to_phys(p), p < _etext ? PAGE_KERNEL_RX : PAGE_KERNEL_RO);
 }
 
+static int xen_bad_update_opt;
+CMDLINE_FLAG(opt_xen_bad_update, "xen.bad_update", &xen_bad_update_opt,
+	       "test: a page-table update Xen refuses");
+
 /* Test only (xen.bad_update): map a page table writable, which Xen must refuse. */
-void xen_bad_update(void)
+static void xen_bad_update(void)
 {
 	pteval_t *e;
 
@@ -139,6 +145,6 @@ void xen_memory_init(void)
 	       "%lu MiB at %lx in 4 KiB pages (%lu by hand), %lu hypercalls\n",
 	       top >> 20, (unsigned long)DIRECT_MAP_BASE, early_end >> 20,
 	       xen_hypercall_count - calls);
-	if (opt.xen_bad_update)
+	if (xen_bad_update_opt)
 		xen_bad_update();
 }

@@ -20,6 +20,7 @@
  * because map_page reaches page tables through the direct map.
  */
 #include "backends/xen/xen.h"
+#include "backends/xen/mmu.h"
 #include "arch/x86/mm.h"
 #include "kernel/options.h"
 #include "kernel/printk.h"

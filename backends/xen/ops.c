@@ -1,5 +1,5 @@
 /*
- * The xen-pv pv_ops table: irq, cpu, apic and time ops here; the MMU ops in
+ * The xen backend's pv_ops table: irq, cpu, apic and time ops here; the MMU ops in
  * mmu.c.  A PV kernel runs in ring 3, so "cli" becomes a byte in shared
  * memory (the vCPU's event-upcall mask), "hlt" a SCHEDOP_block, and the
  * instructions Xen does not let a guest have panic with a clear message.
@@ -9,8 +9,11 @@
  * shortest useful store, `movb $1, upcall_mask(%rip)`, is 7 (docs/xen.md).
  */
 #include "backends/xen/xen.h"
-#include "backends/native/native_ops.h"
+#include "backends/xen/events.h"
+#include "backends/xen/mmu.h"
+#include "backends/xen/ops.h"
 #include "kernel/printk.h"
+#include "kernel/exit.h"
 
 /* ---- irq: the event-upcall mask is the virtual IF (1 = "cli") ---- */
 
@@ -126,26 +129,20 @@ void xen_nop(void) { }
 
 /* ---- apic: events replace the LAPIC ---- */
 
-/* An event is acknowledged by clearing its pending bit (events.c). */
+/* One vCPU, so no one to send an IPI to (an SMP guest would use an event channel). */
 static void xen_send_ipi(int cpu, int vector)
 {
 	panic("xen: send_ipi(cpu %d, vector %#x): pvos runs one vCPU under Xen", cpu, vector);
 }
 
+/*
+ * Nothing at all: io_delay and wbinvd (above), and apic.eoi, since an event
+ * is acknowledged by clearing its pending bit (events.c), not by an EOI.
+ */
 DEF_PV_INSN(xen_insn_io_delay, cpu.io_delay, xen_nop, PV_CLB_NONE, "");
 DEF_PV_INSN(xen_insn_wbinvd, cpu.wbinvd, xen_nop, PV_CLB_NONE, "");
 DEF_PV_INSN(xen_insn_eoi, apic.eoi, xen_nop, PV_CLB_NONE, "");
 
-/* mmu.c */
-extern char xen_read_cr2_thunk[], xen_read_cr3_thunk[], xen_write_cr3_thunk[];
-extern char xen_set_pte_thunk[], xen_set_pmd_thunk[], xen_set_pud_thunk[];
-extern char xen_set_p4d_thunk[], xen_pte_clear_thunk[], xen_flush_tlb_one_thunk[];
-extern char xen_flush_tlb_local_thunk[], xen_make_pte_thunk[], xen_pte_val_thunk[];
-void xen_alloc_pt(unsigned long pfn, int level);
-void xen_release_pt(unsigned long pfn, int level);
-void xen_lazy_mmu_enter(void);
-void xen_lazy_mmu_flush(void);
-void xen_lazy_mmu_leave(void);
 
 #define CS(fn) ((struct pv_callee_save){ .func = fn##_thunk })
 
@@ -156,7 +153,7 @@ void xen_lazy_mmu_leave(void);
  */
 void xen_fill_pv_ops(struct pv_ops *ops)
 {
-	*ops = native_pv_ops;
+	*ops = pv_native_ops;
 	ops->irq.save_fl = CS(xen_save_fl);
 	ops->irq.restore_fl = CS(xen_restore_fl);
 	ops->irq.irq_disable = CS(xen_irq_disable);

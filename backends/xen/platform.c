@@ -3,14 +3,19 @@
  * The console is Xen's (console.c); traps are a trap table and callbacks
  * handed to Xen instead of an IDT; memory is the pseudo-physical pages Xen
  * gave, on Xen's page tables (mmu.c); the tick is a Xen timer event
- * (events.c).
+ * (events.c); and stopping is SCHEDOP_shutdown.
  */
 #include "backends/xen/xen.h"
+#include "backends/xen/console.h"
+#include "backends/xen/events.h"
+#include "backends/xen/memory.h"
+#include "backends/xen/platform.h"
 #include "backends/xen/xen_vectors.h"
 #include "arch/x86/traps.h"
 #include "kernel/printk.h"
+#include "kernel/exit.h"
+#include "arch/x86/io.h"
 
-extern char xen_trap_stubs[], xen_hypervisor_callback[], xen_failsafe_callback[];
 
 /* NMI (2), #DF (8) and #MC (18) stay with Xen; 15 and 20-31 are reserved or unused. */
 static const uint8_t xen_trap_vectors[] = { 0, 1, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 16, 17, 19 };
@@ -43,7 +48,6 @@ static void xen_register_callback(int type, void *address, const char *name)
 		  "callback_op(CALLBACKOP_register %s)", name);
 }
 
-void xen_failsafe(void);
 void xen_failsafe(void)
 {
 	panic("xen: failsafe callback: Xen could not return to pvos (bad segment state)");
@@ -59,10 +63,38 @@ static void xen_trap_init(void)
 	       ARRAY_SIZE(xen_trap_vectors), (unsigned long)xen_hypervisor_callback);
 }
 
+/*
+ * The host learns pass or fail two ways.  Under QEMU, a dom0 writes the
+ * status to isa-debug-exit's port 0xf4, exactly as native pvos does, so
+ * QEMU exits 1 (pass) or 3 (fail).  Everywhere, SCHEDOP_shutdown then
+ * stops the domain with reason poweroff (pass) or crash (fail), which Xen
+ * prints on its console ("Domain 0 shutdown" / "Domain 0 crashed").
+ */
+static void xen_exit(int status)
+{
+	const char *reason = status == EXIT_PASS ? "poweroff" : "crash";
+	struct sched_shutdown s = {
+		.reason = status == EXIT_PASS ? SHUTDOWN_poweroff : SHUTDOWN_crash,
+	};
+	const struct xen_console_errors *ce = &xen_console_errors;
+	long rc;
+
+	if (ce->count)
+		printk("xen: console hypercalls failed %lu times; the first was %s: %ld\n",
+		       ce->count, ce->first_call, ce->first_rc);
+	printk("xen: SCHEDOP_shutdown(%s)\n", reason);
+	if (xen_is_dom0)
+		outl(0xf4, (uint32_t)status);
+	rc = HYPERVISOR_sched_op(SCHEDOP_shutdown, &s);
+	/* Only returns if Xen refused: nothing to do but say so (pvos_exit then halts). */
+	printk("xen: Xen refused SCHEDOP_shutdown(%s): %ld\n", reason, rc);
+}
+
 const struct platform xen_platform = {
 	.name = "Xen PV",
 	.console_init = xen_console_init,
 	.trap_init = xen_trap_init,
 	.memory_init = xen_memory_init,
 	.timer_init = xen_timer_init,
+	.exit = xen_exit,
 };

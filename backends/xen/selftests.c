@@ -1,5 +1,5 @@
 /*
- * Self-tests of the xen-pv backend, run when pvos boots as a Xen PV guest
+ * Self-tests of the xen backend, run when pvos boots as a Xen PV guest
  * (tests/boot/xen-dom0.t boots it as dom0 in QEMU).  Anywhere else they
  * skip, saying why.  They check what only Xen can show: that page tables
  * are really Xen's (pinned, read-only), that lazy mode really batches, that
@@ -10,18 +10,22 @@
 #include "kernel/console.h"
 #include "kernel/printk.h"
 #include "backends/xen/xen.h"
-#include "pvops/pvops_init.h"
+#include "backends/xen/console.h"
+#include "backends/xen/events.h"
+#include "backends/xen/mmu.h"
+#include "pvops/select.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/traps.h"
 #include "arch/x86/apic.h"
+#include "arch/x86/time.h"
 #include <xen/errno.h>
 
 #define TEST_VA FIXMAP_TEST
 
 static bool under_xen(struct st_ctx *t)
 {
-	if (strcmp(pv_backend_name, "xen-pv")) {
-		st_skip(t, "not running on the xen-pv backend");
+	if (pv_backend != &xen_backend) {
+		st_skip(t, "not running on the xen backend");
 		return false;
 	}
 	return true;

@@ -3,8 +3,9 @@
 # what pvos says it wrote: boot with pvops.pause (pvos stops right after
 # patching), dump the text with the QEMU monitor's pmemsave, and disassemble
 # every recorded site with objdump.  Each must be exactly the native inline
-# code for its op, or a direct call to the native function (a 6-byte
-# site holds "cs call": one redundant prefix instead of a NOP), then NOPs.
+# code for its op, or a direct call to the function the native table
+# (pv_native_ops, read from the image) holds for that op (a 6-byte site
+# holds "cs call": one redundant prefix instead of a NOP), then NOPs.
 . "$(dirname "$0")/lib.sh"
 ELF=$ROOT/build/pvos.elf
 KERNEL_VMA=0xffffffff80000000
@@ -66,18 +67,29 @@ site_code() {	# site_code ADDR LEN
 		grep -vE '^(nop|xchg %ax,%ax|data16|cs nop)' | paste -sd ';'
 }
 
-is_native_fn() {	# is_native_fn HEX-ADDRESS
-	awk -v a="$1" '$1 == a { print $3 }' "$TMP/nm" | grep -qE '^(pv_native_|native_)'
+# The native table as built: one 8-byte slot per op, op number = index,
+# read from the file at .rodata's file offset.
+native_table() {
+	local at size sec fileoff
+	at=$(nm -S "$ELF" | awk '$4 == "pv_native_ops" { print $1 }')
+	size=$(nm -S "$ELF" | awk '$4 == "pv_native_ops" { print $2 }')
+	read -r sec fileoff < <(objdump -h "$ELF" | awk '$2 == ".rodata" { print $4, $6 }')
+	[ -n "$at" ] && [ -n "$size" ] && [ -n "$sec" ] || return 1
+	od -An -v -tx8 -w8 -j $((0x$fileoff + 0x$at - 0x$sec)) -N $((0x$size)) "$ELF" | tr -d ' '
+}
+native_table >"$TMP/native"
+is_native_fn() {	# is_native_fn HEX-ADDRESS OP-NUMBER: the native table's function for that op
+	[ "$(sed -n "$(($2 + 1))p" "$TMP/native")" = "$1" ]
 }
 
 bad=0 n=0 inline=0 direct=0
-while read -r _ addr _ op _ len _; do
+while read -r _ addr _ op _ len _ opnum _; do
 	n=$((n + 1))
 	code=$(site_code "$addr" "$len")
 	want=$(expect_inline "$op")
 	if [ "$want" = CALL ]; then
 		target=$(echo "$code" | sed -nE 's/^(cs )?call 0x([0-9a-f]+)$/\2/p')
-		if [ -n "$target" ] && is_native_fn "$(printf '%016x' $((0x$target)))"; then
+		if [ -n "$target" ] && is_native_fn "$(printf '%016x' $((0x$target)))" "$opnum"; then
 			direct=$((direct + 1)); continue
 		fi
 	elif [ "$code" = "$want" ]; then
@@ -85,7 +97,8 @@ while read -r _ addr _ op _ len _; do
 	fi
 	echo "# site $addr $op: found '$code', want '${want/CALL/call <native fn>}'"
 	bad=$((bad + 1))
-done < <("$ROOT/build/tools/pvsites" "$ELF" | awk '$1 ~ /^[0-9]+$/ { print $1, $2, $3, $4, $5, $6 }')
+done < <(paste -d' ' <("$ROOT/build/tools/pvsites" "$ELF" | awk '$1 ~ /^[0-9]+$/ { print $1, $2, $3, $4, $5, $6 }') \
+	<("$ROOT/build/tools/pvsites" --raw "$ELF"))
 echo "# $n sites in the dump: $inline native inline, $direct direct calls to native functions"
 [ "$n" -gt 0 ] && [ "$bad" = 0 ]; ok $? "every site is native inline code or a direct call to the native function, then NOPs"
 has "^pvops: $n sites: $inline inline, $direct direct, 0 left indirect, 0 refused\$" "$log"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # pvos as a 64-bit Xen PV dom0: Xen 4.17 (Debian's xen-hypervisor-4.17-amd64)
 # booted by QEMU TCG with build/pvos.elf as its dom0 kernel.  Checks that the
-# xen-pv backend is chosen, every site is patched, every self-test passes,
+# xen backend is chosen, every site is patched, every self-test passes,
 # and that a deliberately bad mmu_update panics naming it and exits failing.
 #
 # Status (docs/xen.md): dom0 writes pvos's exit status to QEMU's
@@ -65,7 +65,7 @@ echo "1..9"
 LOG=build/xen/dom0-selftest.log
 boot_xen selftest "$LOG"
 ok $((status == 124)) "Xen + pvos selftest finished within ${TIMEOUT}s" "see $LOG"
-has "$LOG" "pvops: backend xen-pv ("; ok $? "pvops chose xen-pv" "$(grep 'pvops: backend' "$LOG")"
+has "$LOG" "pvops: backend xen ("; ok $? "pvops chose the xen backend" "$(grep 'pvops: backend' "$LOG")"
 has "$LOG" " 0 left indirect, 0 refused"; ok $? "every site patched" "$(grep 'sites:' "$LOG")"
 plan=$(sed -n 's/^1\.\.\([0-9]*\)\r*$/\1/p' "$LOG" | head -1)
 oks=$(grep -c '^ok [0-9]' "$LOG")

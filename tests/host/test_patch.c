@@ -38,8 +38,8 @@
 #define CANARY 0xcc
 
 /* The op conventions, from the one list the kernel uses. */
-#define CONV_ENTRY(group, op, conv) [PV_OP(group.op)] = PV_CONV_##conv,
-static const enum pv_conv op_conv[PV_NR_OPS] = { PV_OP_LIST(CONV_ENTRY) };
+#define CONV_ENTRY(group, op, conv, ...) [PV_OP(group.op)] = PV_CONV_##conv,
+static const enum pv_conv op_conv[PV_NR_OPS] = { PV_OP_EACH(CONV_ENTRY) };
 
 static unsigned int conv_calls, conv_out_of_range;
 
@@ -589,6 +589,53 @@ static void test_plan_direct(void **state)
 	assert_int_equal(count_nops(p.bytes + 5, 10, NULL), 1);
 }
 
+/*
+ * pv_plan: the one plan the patcher, its self-tests and tools use.  It looks
+ * the target up in the table it is given (not pv_ops), asks find_insn for
+ * that target's template, and gives a site left indirect its unpatched
+ * bytes (pv_unpatched), never a half-planned buffer.
+ */
+static struct pv_insn plan_tmpl;
+static uint64_t asked_op, asked_target;
+
+static const struct pv_insn *find_save_fl_at_0x2000(unsigned int op, uint64_t target)
+{
+	asked_op = op;
+	asked_target = target;
+	return op == SAVE_FL && target == 0x2000 ? &plan_tmpl : NULL;
+}
+
+static void test_plan_and_unpatched(void **state)
+{
+	struct pv_check_ctx c = ctx;
+	uint64_t slots[PV_NR_OPS] = { 0 };
+	struct pv_site s = site(0x1000, SAVE_FL, 9, PV_CLB_RAX);
+	uint8_t want[PV_SITE_MAX_LEN];
+	struct pv_plan p;
+
+	(void)state;
+	c.find_insn = find_save_fl_at_0x2000;
+	plan_tmpl = insn(tmpl_save_fl, 2, SAVE_FL, PV_CLB_RAX);
+	slots[SAVE_FL] = 0x2000;
+	fresh(&p);
+	pv_plan(&s, &c, slots, &p);
+	assert_int_equal(asked_op, SAVE_FL);
+	assert_int_equal(asked_target, 0x2000);
+	assert_int_equal(p.how, PV_INLINE);
+	assert_memory_equal(p.bytes, tmpl_save_fl, 2);
+
+	slots[SAVE_FL] = s.addr + 9 + (uint64_t)INT32_MAX + 100;	/* beyond call rel32 */
+	fresh(&p);
+	pv_plan(&s, &c, slots, &p);
+	assert_int_equal(p.how, PV_LEFT);
+	pv_unpatched(&s, &c, want);
+	assert_memory_equal(p.bytes, want, 9);
+	assert_int_equal(want[0], 0xff);
+	assert_int_equal(want[1], 0x15);
+	assert_int_equal(rel32_at(want + 2), (int64_t)(TABLE + 8 * SAVE_FL - (s.addr + 6)));
+	assert_memory_equal(want + 6, tmpl_six + 3, 3);	/* one 3-byte NOP after the call */
+}
+
 static void test_plan_refused_and_left(void **state)
 {
 	struct pv_site s = site(0x1000, CPUID, 6, PV_CLB_CALLEE);
@@ -695,7 +742,7 @@ HOST void host_alloc_pt_d(unsigned long pfn, int level)
 
 /*
  * The inline templates, made by the real DEF_PV_INSN with the same
- * instructions as backends/native/native_insns.c.  (.equiv names what the
+ * instructions as PV_OP_LIST's ASM rows (pvops/pv_ops.h).  (.equiv names what the
  * slot must hold for the kernel's patcher to pick them; unused here.)
  */
 DEF_PV_INSN(t_insn_save_fl, irq.save_fl, host_save_fl_thunk, PV_CLB_RAX, "pushfq; popq %rax");
@@ -1118,6 +1165,7 @@ int main(void)
 		cmocka_unit_test(test_plan_empty_template),
 		cmocka_unit_test(test_plan_direct),
 		cmocka_unit_test(test_plan_refused_and_left),
+		cmocka_unit_test(test_plan_and_unpatched),
 		cmocka_unit_test(test_outcome_names),
 		cmocka_unit_test(test_real_sites_recorded),
 		cmocka_unit_test(test_real_templates),

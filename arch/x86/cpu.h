@@ -1,16 +1,28 @@
 /*
- * The native instructions behind every pv op, as inline functions.
+ * The ground floor: the CPU's own instructions, as inline functions named
+ * native_*, and the machine types they work on.  Everything above uses
+ * these: the native backend (backends/native) wraps them for the pv_ops
+ * table, and a PARAVIRT=0 build calls them directly (Linux's
+ * !CONFIG_PARAVIRT, the baseline `make bench` measures against).
  *
- * This is the only header in pvos that executes privileged instructions.
- * The native backend (native.c) wraps each in a function for the pv_ops
- * table, its inline templates (native_insns.c) are the same instructions
- * as raw bytes, and a PARAVIRT=0 build calls these directly: Linux's
- * !CONFIG_PARAVIRT, the baseline `make bench` measures against.
+ * This is the only header in pvos that executes privileged instructions,
+ * and it knows nothing of pv_ops or of any hypervisor.
  */
-#ifndef PVOS_NATIVE_H
-#define PVOS_NATIVE_H
+#ifndef PVOS_CPU_H
+#define PVOS_CPU_H
 
-#include "pvops/pv_ops.h"
+#include "kernel/types.h"
+
+typedef uint64_t pteval_t;
+
+struct cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+struct desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
 
 /* Every op takes the "memory" clobber in both builds, so they compare fairly. */
 static inline unsigned long native_save_fl(void)

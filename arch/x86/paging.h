@@ -1,0 +1,19 @@
+/* pvos's page tables (arch/x86/paging.c), every write through pv_ops. */
+#ifndef PVOS_PAGING_H
+#define PVOS_PAGING_H
+
+#include "kernel/types.h"
+#include "arch/x86/cpu.h"
+
+void paging_init(void);
+void paging_adopt(phys_addr_t root_pa);	/* tables someone else built (Xen PV) */
+unsigned long kernel_pgd_phys(void);
+int map_page(unsigned long va, phys_addr_t pa, pteval_t prot);
+void unmap_page(unsigned long va);
+bool translate(unsigned long va, phys_addr_t *pa, pteval_t *entry);
+pteval_t *lookup_pte(unsigned long va);
+/* Writing read-only kernel text, through an alias (the patcher's). */
+void text_poke(void *addr, const void *src, size_t len);
+void text_poke_done(void);
+
+#endif

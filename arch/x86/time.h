@@ -1,0 +1,14 @@
+/* The kernel tick and the TSC clock (arch/x86/time.c). */
+#ifndef PVOS_TIME_H
+#define PVOS_TIME_H
+
+#include "kernel/types.h"
+
+#define TIMER_HZ	100
+
+void timer_init(void);
+uint64_t ticks(void);
+uint64_t tsc_khz(void);
+uint64_t tsc_sched_clock(void);		/* time.sched_clock, natively */
+
+#endif
