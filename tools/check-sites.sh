@@ -6,7 +6,7 @@
 # The patcher (pvops/patcher.c) rewrites only the call sites recorded in
 # .pv_sites.  An indirect call through pv_ops that is not recorded stays an
 # indirect call forever, and code that loads a slot into a register (gcc
-# CSE-ing pv_ops.irq.irq_enable, seed 002 worry 4) can call it later where
+# CSE-ing pv_ops.irq.irq_enable, Fitzhardinge's "worry 4", docs/sources.md) can call it later where
 # no patcher can see.  So this script disassembles the whole linked image
 # (objdump -d, once) and fails, naming function+offset and instruction, if
 #

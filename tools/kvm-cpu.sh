@@ -6,7 +6,7 @@
 # `qemu -S` start (no guest code runs) tells which; the fallback is said on
 # stderr.  Exit 1 with a message when neither starts (e.g. no usable /dev/kvm).
 # Used by `make run`, `make run-kvm` and tests/kvm/run-nested.sh (direct mode).
-# PVOS_QEMU replaces qemu-system-x86_64 (tests/tools/kvm-cpu.t uses a fake).
+# PVOS_QEMU replaces qemu-system-x86_64 (tests/tools/kvm-host.t uses a fake).
 set -euo pipefail
 
 QEMU=${PVOS_QEMU:-qemu-system-x86_64}
