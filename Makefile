@@ -32,7 +32,7 @@ KASFLAGS := -nostdinc -idirafter /usr/include -I. -D__ASSEMBLY__ -DPARAVIRT=$(PA
 KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T boot/linker.ld
 
 KSRC := boot/head32.S boot/notes.S \
-	$(wildcard arch/x86/*.c) arch/x86/entry.S arch/x86/setjmp.S \
+	$(wildcard arch/x86/*.c) arch/x86/entry.S arch/x86/setjmp.S arch/x86/trampoline.S \
 	$(wildcard drivers/*.c) $(wildcard kernel/*.c)
 ifeq ($(PARAVIRT),0)
 KSRC += pvops/nopv.c

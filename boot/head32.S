@@ -141,6 +141,12 @@ boot64_high:
 	mov	%eax, %gs
 	movabs	$boot_stack_top, %rsp
 	xor	%ebp, %ebp		/* ends the backtrace */
+	/* %gs: the boot CPU's per-CPU area, before any C (arch/x86/percpu.h). */
+	movabs	$cpu_data, %rax
+	mov	%rax, %rdx
+	shr	$32, %rdx
+	mov	$0xc0000101, %ecx	/* MSR_GS_BASE */
+	wrmsr
 	mov	boot_magic(%rip), %edi
 	mov	boot_info_phys(%rip), %esi
 	call	pc_boot_main

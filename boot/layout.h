@@ -23,6 +23,13 @@
 #define FIXMAP_HV_PROBE		(FIXMAP_BASE + 0x4000)	/* a backend's probe page */
 #define FIXMAP_TEST		(FIXMAP_BASE + 0x10000)	/* for self-tests */
 
+/*
+ * Where a starting CPU begins, in real mode: a page below 1 MiB (the page
+ * allocator never hands those out) that arch/x86/trampoline.S is copied to.
+ * Its SIPI vector is the page number, 0x08.
+ */
+#define TRAMPOLINE_PHYS		0x8000
+
 /* 1 GiB of scratch virtual space, where `bench` maps its 10,000 pages. */
 #define SCRATCH_AREA		0xffffc90000000000
 

@@ -3,6 +3,7 @@
  * to be read by a student: each step says what it found and what it chose.
  */
 #include "kernel/main.h"
+#include "kernel/smp.h"
 #include "arch/x86/pc_platform.h"
 #include "kernel/boot_info.h"
 #include "kernel/console.h"
@@ -74,6 +75,7 @@ void kmain(const struct platform *p)
 		bench_run_all();	/* before the timer: nothing may interrupt it */
 	p->timer_init();
 	local_irq_enable();
+	smp_boot();
 	if (opt.crash)
 		crash_test(opt.crash);
 	if (opt.selftest)

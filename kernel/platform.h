@@ -18,6 +18,7 @@ struct platform {
 	void (*memory_init)(void);	/* physical allocator and page tables */
 	void (*timer_init)(void);	/* the tick; ends with interrupts on */
 	void (*exit)(int status);	/* tell the host pass or fail and stop */
+	void (*start_cpus)(int max);	/* start up to max CPUs in all, or NULL (one) */
 };
 
 

@@ -28,6 +28,7 @@ struct pv_backend {
 	void (*install)(void);
 	uint64_t (*hypercalls)(void);	/* hypercalls made so far; NULL: none */
 	void (*report)(void);		/* at exit: what the host delivered; may be NULL */
+	void (*cpu_init)(int cpu);	/* on each other CPU as it starts (per-CPU records); may be NULL */
 };
 
 /* Backends register themselves; pvops/select.c walks the section. */

@@ -38,6 +38,11 @@ void pvops_report(void)
 {
 }
 
+void pvops_cpu_init(int cpu)
+{
+	(void)cpu;
+}
+
 const char *pvops_backend_name(void)
 {
 	return "none";

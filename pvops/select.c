@@ -131,6 +131,12 @@ bool pvops_hypercalls(uint64_t *n)
 	return true;
 }
 
+void pvops_cpu_init(int cpu)
+{
+	if (pv_backend && pv_backend->cpu_init)
+		pv_backend->cpu_init(cpu);
+}
+
 /* At exit: the backend's account of what the host delivered, if it keeps one. */
 void pvops_report(void)
 {

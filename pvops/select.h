@@ -27,5 +27,6 @@ bool pvops_patching(void);		/* false under pvops=off */
 bool pvops_hypercalls(uint64_t *n);
 bool pvops_patch_cost(uint64_t *tsc, unsigned int *sites);
 void pvops_report(void);		/* at exit: what the backend got from the host */
+void pvops_cpu_init(int cpu);		/* a CPU other than the boot CPU starts */
 
 #endif

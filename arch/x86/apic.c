@@ -7,6 +7,8 @@
 #include "arch/x86/apic.h"
 #include "arch/x86/io.h"
 #include "arch/x86/mm.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/time.h"
 #include "arch/x86/traps.h"
 #include "kernel/printk.h"
 #include "pvops/pvops.h"
@@ -23,6 +25,10 @@
 #define APIC_TIMER_INIT	0x380
 #define APIC_TIMER_CUR	0x390
 #define APIC_TIMER_DIV	0x3e0
+#define ICR_INIT	(5u << 8)
+#define ICR_STARTUP	(6u << 8)
+#define ICR_PENDING	(1u << 12)
+#define ICR_LEVEL_ASSERT (1u << 14)
 #define LVT_PERIODIC	(1u << 17)
 #define LVT_MASKED	(1u << 16)
 
@@ -36,10 +42,44 @@ void lapic_eoi(void)
 	lapic_write(APIC_EOI, 0);
 }
 
+uint32_t lapic_id(void)
+{
+	return lapic_read(APIC_ID) >> 24;
+}
+
+/*
+ * One write of the ICR pair, with interrupts off so that no handler's IPI
+ * slips in between, after the last one was sent: the delivery status bit
+ * clear.  Not every virtual APIC ever clears it, so the wait is bounded
+ * (as Linux's safe_apic_wait_icr_idle is): 1 ms of TSC, then on.
+ */
+static void lapic_icr(uint32_t apic_id, uint32_t low)
+{
+	uint64_t give_up = native_rdtsc() + MAX(tsc_khz(), 1000UL);
+	unsigned long flags;
+
+	local_irq_save(flags);
+	while ((lapic_read(APIC_ICR_LO) & ICR_PENDING) && native_rdtsc() < give_up)
+		asm volatile("pause");
+	lapic_write(APIC_ICR_HI, apic_id << 24);
+	lapic_write(APIC_ICR_LO, low);
+	local_irq_restore(flags);
+}
+
 void lapic_send_ipi(int cpu, int vector)
 {
-	lapic_write(APIC_ICR_HI, (uint32_t)cpu << 24);
-	lapic_write(APIC_ICR_LO, (uint32_t)vector);
+	lapic_icr(cpu_data[cpu].apic_id, (uint32_t)vector);
+}
+
+/* INIT, then STARTUP at page `page` (real mode, %cs = page << 8): Intel's MP start. */
+void lapic_send_init(uint32_t apic_id)
+{
+	lapic_icr(apic_id, ICR_INIT | ICR_LEVEL_ASSERT);
+}
+
+void lapic_send_startup(uint32_t apic_id, uint32_t page)
+{
+	lapic_icr(apic_id, ICR_STARTUP | (page & 0xff));
 }
 
 /* Old 8259s need a pause between command bytes: the classic io_delay. */
@@ -64,20 +104,28 @@ static void pic_disable(void)
 		pic_out(init[i][0], init[i][1]);
 }
 
+/* Every CPU's LAPIC sits at the same physical address, each CPU seeing its own. */
+void lapic_init_cpu(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	if (!(base & APIC_BASE_ENABLE))
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+	lapic_write(APIC_TPR, 0);
+	lapic_write(APIC_SVR, 0x100 | VEC_SPURIOUS);	/* software enable */
+	this_cpu()->apic_id = lapic_id();
+}
+
 void lapic_init(void)
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 
 	pic_disable();
-	if (!(base & APIC_BASE_ENABLE))
-		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
 	if (map_page(FIXMAP_LAPIC, base & PTE_ADDR, PAGE_KERNEL_IO))
 		panic("apic: cannot map the local APIC");
 	lapic = (volatile uint32_t *)FIXMAP_LAPIC;
-	lapic_write(APIC_TPR, 0);
-	lapic_write(APIC_SVR, 0x100 | VEC_SPURIOUS);	/* software enable */
-	printk("apic: local APIC id %u at %lx\n", lapic_read(APIC_ID) >> 24,
-	       (unsigned long)(base & PTE_ADDR));
+	lapic_init_cpu();
+	printk("apic: local APIC id %u at %lx\n", lapic_id(), (unsigned long)(base & PTE_ADDR));
 }
 
 void lapic_timer_start(uint32_t count_per_tick)

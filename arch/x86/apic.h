@@ -4,7 +4,11 @@
 
 #include "kernel/types.h"
 
-void lapic_init(void);
+void lapic_init(void);			/* the boot CPU: maps it, masks the 8259s */
+void lapic_init_cpu(void);		/* every CPU: enables its own */
+uint32_t lapic_id(void);
+void lapic_send_init(uint32_t apic_id);
+void lapic_send_startup(uint32_t apic_id, uint32_t page);
 void lapic_timer_start(uint32_t count_per_tick);
 uint32_t lapic_timer_free_run(bool start);
 uint32_t lapic_read(uint32_t reg);

@@ -7,6 +7,7 @@
  */
 #include "arch/x86/traps.h"
 #include "arch/x86/desc.h"
+#include "arch/x86/percpu.h"
 #include "kernel/string.h"
 #include "pvops/pvops.h"
 
@@ -27,15 +28,16 @@ struct idt_gate {
 	uint32_t offset_hi, reserved;
 };
 
-static uint64_t gdt[7] __aligned(16);
-static struct tss tss __aligned(16);
+/* Null, code, data, then a TSS (two slots) per CPU: each its own #DF stack. */
+static uint64_t gdt[TSS_SLOT(MAX_CPUS)] __aligned(16);
+static struct tss tss[MAX_CPUS] __aligned(16);
 static struct idt_gate idt[256] __aligned(16);
-static uint8_t df_stack[8192] __aligned(16);
+static uint8_t df_stack[MAX_CPUS][8192] __aligned(16);
 
-
-static void set_tss_descriptor(int slot)
+static void set_tss_descriptor(int cpu)
 {
-	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	uint64_t base = (uint64_t)&tss[cpu], limit = sizeof(tss[cpu]) - 1;
+	int slot = TSS_SLOT(cpu);
 
 	gdt[slot] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
 		    (0x89UL << 40) |		/* present, 64-bit available TSS */
@@ -69,21 +71,26 @@ static void reload_segments(void)
 		     : : "i"(KERNEL_CS), "r"(KERNEL_DS) : "rax", "memory");
 }
 
-void pc_trap_init(void)
+/* This CPU's descriptor tables: the shared GDT and IDT, its own TSS. */
+void pc_trap_init_cpu(int cpu)
 {
 	struct desc_ptr gp = { sizeof(gdt) - 1, (uint64_t)gdt };
 	struct desc_ptr ip = { sizeof(idt) - 1, (uint64_t)idt };
 
-	gdt[1] = 0x00af9a000000ffffUL;	/* KERNEL_CS: 64-bit code */
-	gdt[2] = 0x00cf92000000ffffUL;	/* KERNEL_DS */
-	tss.ist[0] = (uint64_t)df_stack + sizeof(df_stack);
-	tss.iomap_base = sizeof(tss);
-	set_tss_descriptor(TSS_SLOT);
+	tss[cpu].ist[0] = (uint64_t)df_stack[cpu] + sizeof(df_stack[cpu]);
+	tss[cpu].iomap_base = sizeof(tss[cpu]);
+	set_tss_descriptor(cpu);
 	load_gdt(&gp);
 	reload_segments();
-	load_tr(TSS_SLOT * 8);
+	load_tr(TSS_SLOT(cpu) * 8);
+	load_idt(&ip);
+}
 
+void pc_trap_init(void)
+{
+	gdt[1] = 0x00af9a000000ffffUL;	/* KERNEL_CS: 64-bit code */
+	gdt[2] = 0x00cf92000000ffffUL;	/* KERNEL_DS */
 	for (int v = 0; v < 256; v++)
 		set_gate(v, v == VEC_DF ? 1 : 0);
-	load_idt(&ip);
+	pc_trap_init_cpu(0);
 }

@@ -13,6 +13,7 @@
 #include "arch/x86/desc.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/power.h"
+#include "arch/x86/smp.h"
 
 static void pc_console_init(void)
 {
@@ -34,4 +35,5 @@ const struct platform pc_platform = {
 	.memory_init = pc_memory_init,
 	.timer_init = timer_init,
 	.exit = pc_exit,
+	.start_cpus = pc_start_cpus,
 };

@@ -1,27 +1,45 @@
 /*
- * Per-CPU data.  pvos runs on one CPU today; everything that is really per
- * CPU already lives here so that SMP only has to change this_cpu() (to read
- * %gs, as Linux does) and allocate one struct per CPU.
+ * Per-CPU data.  Each CPU's %gs base points at its own struct cpu_data,
+ * whose first word points at itself, so this_cpu() is one load from %gs:0
+ * (as Linux's this_cpu_read()).  The boot CPU's %gs is set before any C
+ * runs (boot/head32.S natively, xen_start_kernel under Xen); the others'
+ * by their own entry code.
  */
 #ifndef PVOS_PERCPU_H
 #define PVOS_PERCPU_H
 
 #include "kernel/types.h"
 
+#define MAX_CPUS	8
+#define MSR_GS_BASE	0xc0000101
+
 struct fault_catch;
+struct cpu_work;
 
 struct cpu_data {
-	int id;
+	struct cpu_data *self;			/* %gs:0 */
+	int id;					/* 0 (the boot CPU) .. nr_cpus - 1 */
+	uint32_t apic_id;			/* or the Xen vCPU number */
 	volatile uint64_t ticks;		/* timer interrupts taken */
 	struct fault_catch *fault_catch;	/* see expect_fault() */
 	int in_exception;			/* nesting depth of dumps */
+	struct cpu_work *volatile work;		/* kernel/smp.c: what to run next */
+	uint8_t *stack_top;			/* its kernel stack (not the boot CPU's) */
 };
 
-extern struct cpu_data cpu_data[1];
+extern struct cpu_data cpu_data[MAX_CPUS];
 
 static inline struct cpu_data *this_cpu(void)
 {
-	return &cpu_data[0];
+	struct cpu_data *c;
+
+	asm("mov %%gs:0, %0" : "=r"(c));	/* never changes under a running CPU */
+	return c;
+}
+
+static inline int smp_processor_id(void)
+{
+	return this_cpu()->id;
 }
 
 #endif

@@ -9,41 +9,13 @@
  */
 #include "kernel/boot_info.h"
 #include "arch/x86/power.h"
+#include "arch/x86/acpi.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
 #include "arch/x86/io.h"
 #include "arch/x86/mm.h"
 
 #define DEBUG_EXIT_PORT	0xf4
-
-static const uint8_t *find_rsdp(void)
-{
-	if (boot_info.have_rsdp_copy)
-		return boot_info.rsdp;
-	if (boot_info.rsdp_phys)
-		return phys_to_virt(boot_info.rsdp_phys);
-	for (phys_addr_t pa = 0xe0000; pa < 0x100000; pa += 16)
-		if (!memcmp(phys_to_virt(pa), "RSD PTR ", 8))
-			return phys_to_virt(pa);
-	return NULL;
-}
-
-/* Find a table by signature through the RSDT (32-bit pointers suffice in QEMU). */
-static const uint8_t *find_table(const uint8_t *rsdp, const char *sig)
-{
-	const uint8_t *rsdt = phys_to_virt(*(const uint32_t *)(rsdp + 16));
-	uint32_t len = *(const uint32_t *)(rsdt + 4);
-
-	if (memcmp(rsdt, "RSDT", 4))
-		return NULL;
-	for (uint32_t off = 36; off + 4 <= len; off += 4) {
-		const uint8_t *t = phys_to_virt(*(const uint32_t *)(rsdt + off));
-
-		if (!memcmp(t, sig, 4))
-			return t;
-	}
-	return NULL;
-}
 
 /* \_S5_ is Name(_S5, Package() { SLP_TYPa, ... }) in AML. */
 static int s5_sleep_type(const uint8_t *dsdt)
@@ -65,10 +37,10 @@ static int s5_sleep_type(const uint8_t *dsdt)
 
 static void acpi_poweroff(void)
 {
-	const uint8_t *rsdp = find_rsdp(), *fadt, *dsdt;
+	const uint8_t *fadt = acpi_find_table("FACP"), *dsdt;
 	int typ;
 
-	if (!rsdp || !(fadt = find_table(rsdp, "FACP"))) {
+	if (!fadt) {
 		printk("acpi: no RSDP or FADT; cannot power off\n");
 		return;
 	}

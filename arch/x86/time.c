@@ -16,6 +16,7 @@
 #define CALIBRATE_MS	10
 
 static uint64_t tsc_hz_khz;
+static uint32_t lapic_count_per_tick;	/* calibrated once, on the boot CPU */
 static uint64_t tsc_mult;	/* ns = tsc * tsc_mult >> 32 */
 
 uint64_t tsc_khz(void) { return tsc_hz_khz; }
@@ -55,6 +56,21 @@ static void timer_interrupt(struct trap_frame *f)
 	apic_eoi();
 }
 
+/* Another CPU's tick: its own LAPIC timer, at the boot CPU's calibration. */
+void timer_init_cpu(void)
+{
+	lapic_timer_start(lapic_count_per_tick);
+}
+
+/* TSC-timed wait (the TSC runs at the same rate on every CPU QEMU and KVM give). */
+void udelay(uint64_t us)
+{
+	uint64_t end = native_rdtsc() + tsc_hz_khz * us / 1000;
+
+	while (native_rdtsc() < end)
+		asm volatile("pause");
+}
+
 void timer_init(void)
 {
 	uint64_t tsc0, tsc1;
@@ -75,7 +91,8 @@ void timer_init(void)
 		tsc_hz_khz = 1;
 	tsc_mult = (1000000ULL << 32) / tsc_hz_khz;
 	set_irq_handler(VEC_TIMER, timer_interrupt);
-	lapic_timer_start((apic0 - apic1) * (1000 / TIMER_HZ) / CALIBRATE_MS);
+	lapic_count_per_tick = (apic0 - apic1) * (1000 / TIMER_HZ) / CALIBRATE_MS;
+	lapic_timer_start(lapic_count_per_tick);
 	printk("timer: LAPIC timer at %d Hz; TSC %lu.%03lu MHz\n", TIMER_HZ,
 	       tsc_hz_khz / 1000, tsc_hz_khz % 1000);
 }

@@ -7,6 +7,8 @@
 #define TIMER_HZ	100
 
 void timer_init(void);
+void timer_init_cpu(void);		/* another CPU's tick, once the boot CPU calibrated */
+void udelay(uint64_t us);
 uint64_t ticks(void);
 uint64_t tsc_khz(void);
 uint64_t tsc_sched_clock(void);		/* time.sched_clock, natively */

@@ -13,7 +13,6 @@
 #include "kernel/exit.h"
 #include "pvops/pvops.h"
 
-struct cpu_data cpu_data[1];
 
 static irq_handler_t irq_handlers[256];
 

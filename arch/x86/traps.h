@@ -21,6 +21,7 @@ struct trap_frame {
 #define VEC_GP	13
 #define VEC_PF	14
 #define VEC_TIMER	0x20
+#define VEC_IPI_CALL	0xf1	/* kernel/smp.c: wake a CPU that has work */
 #define VEC_SPURIOUS	0xff
 #define VEC_ANY		(-1)	/* expect_fault: whichever exception comes */
 

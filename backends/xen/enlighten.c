@@ -25,6 +25,7 @@
 #include "pvops/select.h"
 #include "arch/x86/io.h"
 #include "arch/x86/mm.h"
+#include "arch/x86/percpu.h"
 
 start_info_t *xen_start_info;
 const unsigned long *xen_p2m;
@@ -85,6 +86,10 @@ void xen_start_kernel(start_info_t *si, unsigned long xen_rsp)
 	static char why[128] = "entered through the Xen PV entry point";
 	long ver;
 
+	/* %gs first: this_cpu() reads %gs:0, and a panic uses it (arch/x86/percpu.h). */
+	if (HYPERVISOR_set_segment_base(SEGBASE_GS_KERNEL, (unsigned long)&cpu_data[0]))
+		for (;;)	/* nothing works yet, not even a message */
+			HYPERVISOR_sched_op(SCHEDOP_shutdown, &(struct sched_shutdown){ SHUTDOWN_crash });
 	xen_entered = true;
 	pvops_claim(&xen_backend, why);	/* before any pv op runs: see above */
 	platform = &xen_platform;	/* a panic from here on reaches Xen */

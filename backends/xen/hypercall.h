@@ -63,6 +63,8 @@ static inline long HYPERVISOR_memory_op(int cmd, void *arg)
 { return XEN_HC(memory_op, cmd, arg, 0, 0, 0); }
 static inline long HYPERVISOR_physdev_op(int cmd, void *arg)
 { return XEN_HC(physdev_op, cmd, arg, 0, 0, 0); }
+static inline long HYPERVISOR_set_segment_base(int which, unsigned long base)
+{ return XEN_HC(set_segment_base, which, base, 0, 0, 0); }
 
 /*
  * xen_check(rc, "what"): panic unless rc >= 0, naming the hypercall and
