@@ -4,6 +4,7 @@
  * the first console that has any.
  */
 #include "kernel/console.h"
+#include "kernel/printk.h"
 #include "kernel/string.h"
 #include "kernel/vsprintf.h"
 
@@ -42,6 +43,7 @@ int console_getc_wait(void)
 {
 	bool any = false;
 
+	printk_flush();		/* a prompt without its newline yet */
 	for (struct console *c = consoles; c; c = c->next)
 		any |= c->getc != NULL;
 	if (!any)

@@ -19,6 +19,7 @@ void pvos_exit(int status)
 		reported = true;
 		pvops_report();
 	}
+	printk_flush();
 	printk("pvos: exit status %d (%s)\n", status, status == EXIT_PASS ? "pass" : "fail");
 	platform->exit(status);
 	printk("pvos: the machine did not power off; halted. Close the emulator.\n");

@@ -8,12 +8,14 @@
 #include "kernel/printk.h"
 #include "kernel/string.h"
 #include "arch/x86/mm.h"
+#include "pvops/pvops.h"
 
 #define PMM_MAX_BYTES	(4ULL << 30)
 #define PMM_FRAMES	(PMM_MAX_BYTES >> PAGE_SHIFT)
 
 static uint64_t pmm_bitmap[PMM_FRAMES / 64];
 static struct pagealloc pmm;
+static struct spinlock pmm_lock = SPINLOCK("page allocator");
 
 void pmm_init(void)
 {
@@ -45,8 +47,12 @@ void pmm_init(void)
 phys_addr_t alloc_page(void)
 {
 	uint64_t f;
+	bool got;
 
-	if (!pa_alloc(&pmm, &f))
+	spin_lock(&pmm_lock);
+	got = pa_alloc(&pmm, &f);
+	spin_unlock(&pmm_lock);
+	if (!got)
 		return 0;
 	memset(phys_to_virt(f << PAGE_SHIFT), 0, PAGE_SIZE);
 	return f << PAGE_SHIFT;
@@ -54,7 +60,12 @@ phys_addr_t alloc_page(void)
 
 void free_page(phys_addr_t pa)
 {
-	if (!pa_free(&pmm, pa >> PAGE_SHIFT))
+	bool freed;
+
+	spin_lock(&pmm_lock);
+	freed = pa_free(&pmm, pa >> PAGE_SHIFT);
+	spin_unlock(&pmm_lock);
+	if (!freed)
 		panic("pmm: free of page %lx that is not allocated", pa);
 }
 

@@ -11,5 +11,6 @@ int printk(const char *fmt, ...) __printf(1, 2);
 int vprintk(const char *fmt, va_list ap);
 void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 void print_hex_bytes(const uint8_t *p, size_t n);
+void printk_flush(void);	/* write this CPU's unfinished line (before waiting for input) */
 
 #endif

@@ -13,6 +13,8 @@
 #include "kernel/options.h"
 #include "kernel/printk.h"
 #include "arch/x86/traps.h"
+#include "arch/x86/time.h"
+#include "arch/x86/tlb.h"
 #include "pvops/pvops.h"
 #include "pvops/select.h"
 
@@ -35,6 +37,66 @@ static void ipi_call(struct trap_frame *f)
 	apic_eoi();
 }
 
+uint32_t cpus_online_but_me(void)
+{
+	return online_mask & ~(1u << smp_processor_id());
+}
+
+/* ---- stop_machine: everybody else waits, with interrupts off, while one CPU works ---- */
+
+static struct spinlock stop_lock = SPINLOCK("stop_machine");
+static struct {
+	volatile bool active;
+	volatile uint32_t arrived, left;	/* bit n: CPU n is waiting, has gone on */
+	bool (*may_stop)(struct trap_frame *f);
+} stop;
+
+static void ipi_stop(struct trap_frame *f)
+{
+	uint32_t me = 1u << smp_processor_id();
+
+	apic_eoi();
+	if (!stop.active || (stop.may_stop && !stop.may_stop(f)))
+		return;			/* not now: the initiator will ask again */
+	__atomic_fetch_or(&stop.arrived, me, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&stop.active, __ATOMIC_ACQUIRE))
+		asm volatile("pause");
+	native_serialize();
+	__atomic_fetch_or(&stop.left, me, __ATOMIC_ACQ_REL);
+}
+
+/* Interrupt every CPU that has not arrived yet, until all have. */
+static void gather(uint32_t others)
+{
+	while (__atomic_load_n(&stop.arrived, __ATOMIC_ACQUIRE) != others) {
+		for (int cpu = 0; cpu < MAX_CPUS; cpu++)
+			if ((others & ~stop.arrived) & (1u << cpu))
+				apic_send_ipi(cpu, VEC_IPI_STOP);
+		udelay(50);
+	}
+}
+
+void stop_machine(void (*fn)(void *), void *arg, bool (*may_stop)(struct trap_frame *f))
+{
+	uint32_t others;
+	unsigned long flags;
+
+	spin_lock(&stop_lock);
+	others = cpus_online_but_me();
+	stop.arrived = stop.left = 0;
+	stop.may_stop = may_stop;
+	__atomic_store_n(&stop.active, true, __ATOMIC_RELEASE);
+	gather(others);
+	local_irq_save(flags);
+	fn(arg);
+	native_serialize();
+	__atomic_store_n(&stop.active, false, __ATOMIC_RELEASE);
+	local_irq_restore(flags);
+	while (__atomic_load_n(&stop.left, __ATOMIC_ACQUIRE) != others)
+		asm volatile("pause");
+	spin_unlock(&stop_lock);
+}
+
 void smp_boot(void)
 {
 	int max = opt_cpus ? opt_cpus : MAX_CPUS;
@@ -42,6 +104,8 @@ void smp_boot(void)
 	if (opt_cpus > MAX_CPUS)
 		printk("smp: cpus=%d: pvos runs at most %d CPUs\n", opt_cpus, MAX_CPUS);
 	set_irq_handler(VEC_IPI_CALL, ipi_call);
+	set_irq_handler(VEC_IPI_STOP, ipi_stop);
+	tlb_init();
 	if (max > 1 && platform->start_cpus)
 		platform->start_cpus(MIN(max, MAX_CPUS));
 	printk("smp: %d CPU%s up, on the %s backend%s\n", nr_cpus_online,

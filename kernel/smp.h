@@ -27,4 +27,19 @@ void smp_run(int cpu, struct cpu_work *w);
 void smp_wait(struct cpu_work *w);
 void smp_call(int cpu, void (*fn)(void *), void *arg);	/* run and wait */
 
+/* A mask of the online CPUs but this one (bit n: CPU n). */
+uint32_t cpus_online_but_me(void);
+
+/*
+ * Run fn(arg) on this CPU while every other online CPU waits in an
+ * interrupt handler with interrupts off (Linux's stop_machine).  may_stop
+ * says whether a CPU interrupted at that frame may wait there (it may move
+ * the frame's rip forward); if not, it is interrupted again a little later.
+ * Each CPU executes a serializing instruction before it goes on, so that it
+ * runs code fn changed as changed (the Intel SDM's rule for cross-modifying
+ * code).  Call it with interrupts on and no spinlock held.
+ */
+struct trap_frame;
+void stop_machine(void (*fn)(void *), void *arg, bool (*may_stop)(struct trap_frame *f));
+
 #endif

@@ -23,6 +23,7 @@
 #include "kernel/console.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/traps.h"
+#include "kernel/smp.h"
 #include "arch/x86/ksyms.h"
 
 struct pv_patch_stats pv_stats;
@@ -202,10 +203,48 @@ static void patch_pass(bool patch)
 	local_irq_restore(flags);
 }
 
-/* Again, later: to the table as it is now (patch), or back to indirect calls. */
+/*
+ * May a CPU that stop_machine interrupted at f wait there while the sites
+ * change?  Not inside a site, past its first instruction: that code may
+ * become other instructions, and the CPU would resume in the middle of one.
+ * Unless all that is left of the site there is its NOP padding (a CPU woken
+ * from the hlt of an inline "sti; hlt"): then it goes on from the site's
+ * end, which is the same thing.
+ */
+static bool stop_point_ok(struct trap_frame *f)
+{
+	uint8_t nops[PV_SITE_MAX_LEN];
+
+	for (const struct pv_site *s = __start_pv_sites; s < __stop_pv_sites; s++) {
+		uint64_t end = s->addr + s->len;
+
+		if (f->rip <= s->addr || f->rip >= end)
+			continue;
+		pv_nop_fill(nops, (unsigned int)(end - f->rip));
+		if (memcmp((const void *)f->rip, nops, end - f->rip))
+			return false;
+		f->rip = end;
+		return true;
+	}
+	return true;
+}
+
+static void repatch_stopped(void *patch)
+{
+	patch_pass(*(bool *)patch);
+}
+
+/*
+ * Again, later: to the table as it is now (patch), or back to indirect
+ * calls.  With other CPUs running, they wait in stop_machine, out of every
+ * site, while the sites change, and serialize before they go on.
+ */
 void pvops_repatch(bool patch)
 {
-	patch_pass(patch);
+	if (nr_cpus_online > 1)
+		stop_machine(repatch_stopped, &patch, stop_point_ok);
+	else
+		patch_pass(patch);
 }
 
 void pvops_patch_all(bool patch)

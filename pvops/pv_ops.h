@@ -46,6 +46,7 @@ struct pv_mmu_ops {
 	struct pv_callee_save pte_clear;	/* void (pteval_t *) */
 	struct pv_callee_save flush_tlb_one;	/* void (unsigned long va) */
 	struct pv_callee_save flush_tlb_local;	/* void (void) */
+	void (*flush_tlb_multi)(uint32_t cpus, unsigned long va);	/* other CPUs' TLBs */
 	struct pv_callee_save make_pte;		/* pteval_t (pteval_t pseudo-phys) */
 	struct pv_callee_save pte_val;		/* pteval_t (pteval_t as stored) */
 	void (*alloc_pt)(unsigned long pfn, int level);
@@ -61,7 +62,8 @@ struct pv_lock_ops {
 	void (*spin_lock)(struct spinlock *);
 	struct pv_callee_save spin_unlock;	/* void (struct spinlock *) */
 	int (*spin_trylock)(struct spinlock *);
-	void (*wait)(volatile uint8_t *ptr, uint8_t val);	/* SMP slow path */
+	/* The paravirtual slow path: sleep until *ptr == want or kicked; wake cpu. */
+	void (*wait)(volatile uint16_t *ptr, uint16_t want);
 	void (*kick)(int cpu);
 };
 
@@ -147,6 +149,7 @@ extern const struct pv_ops pv_native_ops;
 	ASM(mmu, flush_tlb_one, CALLEE, PV_CLB_NONE, "invlpg (%rdi)")		\
 	ASM(mmu, flush_tlb_local, CALLEE, PV_CLB_RAX,				\
 	    "mov %cr3, %rax; mov %rax, %cr3")					\
+	FN(mmu, flush_tlb_multi, C, ipi_flush_tlb_multi)			\
 	/* The identity, its value in %rax both ways: natively nothing at all. */ \
 	ASM(mmu, make_pte, CALLEE, PV_CLB_NONE, "")				\
 	ASM(mmu, pte_val, CALLEE, PV_CLB_NONE, "")				\
@@ -157,7 +160,7 @@ extern const struct pv_ops pv_native_ops;
 	ASM(mmu, lazy_mmu_flush, C, PV_CLB_NONE, "")				\
 	ASM(mmu, lazy_mmu_leave, C, PV_CLB_NONE, "")				\
 	FN(lock, spin_lock, C, pv_native_spin_lock)				\
-	ASM(lock, spin_unlock, CALLEE, PV_CLB_NONE, "movb $0, (%rdi)")		\
+	ASM(lock, spin_unlock, CALLEE, PV_CLB_NONE, "addw $2, (%rdi)")		\
 	FN(lock, spin_trylock, C, pv_native_spin_trylock)			\
 	FN(lock, wait, C, pv_native_wait)					\
 	ASM(lock, kick, C, PV_CLB_NONE, "")					\

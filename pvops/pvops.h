@@ -20,11 +20,21 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/apic.h"
 #include "arch/x86/time.h"
+#include "arch/x86/tlb.h"
 
+/*
+ * A spinlock: a fair ticket lock (arch/x86/cpu.h), and what `lockdebug`
+ * keeps of it (pvops/lockdebug.c): its name, who holds it, since when.
+ * SPINLOCK("name") initializes one.
+ */
 struct spinlock {
-	volatile uint8_t locked;
+	struct ticketlock t;		/* first: the lock ops take its address */
+	int16_t owner;			/* lockdebug: the holding CPU, or -1 */
+	uint64_t since;			/* lockdebug: rdtsc when it was taken */
+	const char *name;
 };
-#define SPINLOCK_INIT { 0 }
+#define SPINLOCK(nm)	{ .owner = -1, .name = nm }
+#define SPINLOCK_INIT	SPINLOCK("a lock")
 
 #if PARAVIRT
 
@@ -188,6 +198,9 @@ static inline void flush_tlb_one(unsigned long va)
 { PV((void)PVOP_CALLEE1(mmu.flush_tlb_one, va), native_flush_tlb_one(va)); }
 static inline void flush_tlb_local(void)
 { PV((void)PVOP_CALLEE0(mmu.flush_tlb_local), native_flush_tlb_local()); }
+/* Flush va (TLB_FLUSH_ALL: everything) from the TLBs of the CPUs in the mask. */
+static inline void flush_tlb_multi(uint32_t cpus, unsigned long va)
+{ PV((void)PVOP_CALL2(mmu.flush_tlb_multi, cpus, va), ipi_flush_tlb_multi(cpus, va)); }
 static inline pteval_t make_pte(pteval_t v)
 { return PV(PVOP_CALLEE_RAX(mmu.make_pte, v), native_make_pte(v)); }
 static inline pteval_t pte_val(pteval_t v)
@@ -205,11 +218,16 @@ static inline void lazy_mmu_leave(void)
 
 /* ---- lock ---- */
 static inline void spin_lock(struct spinlock *l)
-{ PV((void)PVOP_CALL1(lock.spin_lock, l), native_spin_lock(&l->locked)); }
+{ PV((void)PVOP_CALL1(lock.spin_lock, l), native_spin_lock(&l->t)); }
 static inline void spin_unlock(struct spinlock *l)
-{ PV((void)PVOP_CALLEE1(lock.spin_unlock, l), native_spin_unlock(&l->locked)); }
+{ PV((void)PVOP_CALLEE1(lock.spin_unlock, l), native_spin_unlock(&l->t)); }
 static inline int spin_trylock(struct spinlock *l)
-{ return PV((int)PVOP_CALL1(lock.spin_trylock, l), native_spin_trylock(&l->locked)); }
+{ return PV((int)PVOP_CALL1(lock.spin_trylock, l), native_spin_trylock(&l->t)); }
+/* For the paravirtual slow path (pvops/pvlock.c). */
+static inline void lock_wait(volatile uint16_t *ptr, uint16_t want)
+{ PV((void)PVOP_CALL2(lock.wait, ptr, want), ((void)ptr, (void)want)); }
+static inline void lock_kick(int cpu)
+{ PV((void)PVOP_CALL1(lock.kick, cpu), (void)cpu); }
 
 /* ---- cpu ---- */
 static inline void cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)

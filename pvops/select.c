@@ -16,6 +16,7 @@
 #include "pvops/select.h"
 #include "pvops/patcher.h"
 #include "pvops/backend.h"
+#include "pvops/lockdebug.h"
 #include "kernel/options.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
@@ -181,6 +182,7 @@ void pvops_init(void)
 
 	if (b != claimed)
 		b->install();
+	lockdebug_install();
 	check_table(b);
 	pv_backend = b;
 	printk("pvops: backend %s (%s%s)\n", b->name, why,

@@ -12,6 +12,7 @@
 #include "arch/x86/apic.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/traps.h"
+#include "arch/x86/percpu.h"
 
 #define TEST_VA FIXMAP_TEST
 
@@ -108,7 +109,7 @@ struct rs_env {
 	phys_addr_t page, pt_page;	/* TEST_VA's page; a page to make a table */
 	pteval_t *pte, pte_v;		/* TEST_VA's entry and its value as stored */
 	struct spinlock free_lock, held_lock;
-	uint8_t wait_byte;
+	volatile uint16_t wait_word;
 	struct cpuid_regs cpuid;
 	struct desc_ptr idt, gdt;
 	unsigned int ipis_sent;
@@ -183,6 +184,7 @@ static const char *rs_args_mmu(unsigned int op, struct rs_env *e, uint64_t *in)
 		break;
 	case PV_OP(mmu.pte_clear): in[RS_RDI] = (uint64_t)e->pte; break;
 	case PV_OP(mmu.flush_tlb_one): in[RS_RDI] = TEST_VA; break;
+	case PV_OP(mmu.flush_tlb_multi): in[RS_RDI] = 0; in[RS_RSI] = TEST_VA; break;	/* no CPU */
 	case PV_OP(mmu.make_pte): in[RS_RAX] = e->page | PAGE_KERNEL; break;
 	case PV_OP(mmu.pte_val): in[RS_RAX] = e->pte_v; break;
 	case PV_OP(mmu.release_pt):
@@ -210,10 +212,17 @@ static const char *rs_args(unsigned int op, struct rs_env *e, uint64_t *in)
 	case PV_OP(apic.eoi): case PV_OP(time.sched_clock):
 		break;
 	case PV_OP(irq.restore_fl): in[RS_RDI] = e->flags; break;
-	case PV_OP(lock.spin_unlock): e->free_lock.locked = 1; /* fall through */
+	case PV_OP(lock.spin_unlock):	/* held, by ticket 0, by this CPU (for lockdebug) */
+		e->free_lock.t.word = (uint32_t)TICKET_INC << 16;
+		e->free_lock.owner = (int16_t)smp_processor_id();
+		e->free_lock.since = native_rdtsc();
+		/* fall through */
 	case PV_OP(lock.spin_lock): in[RS_RDI] = (uint64_t)&e->free_lock; break;
 	case PV_OP(lock.spin_trylock): in[RS_RDI] = (uint64_t)&e->held_lock; break;
-	case PV_OP(lock.wait): in[RS_RDI] = (uint64_t)&e->wait_byte; in[RS_RSI] = 1; break;
+	case PV_OP(lock.wait):	/* what it waits for is already there: it returns */
+		in[RS_RDI] = (uint64_t)&e->wait_word;
+		in[RS_RSI] = e->wait_word;
+		break;
 	case PV_OP(lock.kick): case PV_OP(time.steal_clock): in[RS_RDI] = 0; break;
 	case PV_OP(cpu.cpuid):
 		in[RS_RDI] = 0;
@@ -242,7 +251,8 @@ static void rs_settle(unsigned int op, struct rs_env *e)
 	lazy_mmu_leave();
 	if (op == PV_OP(mmu.alloc_pt))
 		paravirt_release_pt(e->pt_page >> PAGE_SHIFT, 1);
-	e->free_lock.locked = 0;
+	e->free_lock.t.word = 0;
+	e->free_lock.owner = -1;
 }
 
 /* What a convention promises: all but %rax, or the C ABI's callee-saved registers. */
@@ -298,7 +308,9 @@ static void rs_run(struct st_ctx *t, unsigned int i, struct rs_env *e, char *lef
 SELFTEST(test_op_registers,
 	 "every op keeps the registers its convention promises, at its site and in its slot")
 {
-	struct rs_env e = { .flags = save_fl(), .page = alloc_page(), .pt_page = alloc_page() };
+	struct rs_env e = { .flags = save_fl(), .page = alloc_page(), .pt_page = alloc_page(),
+			    .free_lock = SPINLOCK("register test's free lock"),
+			    .held_lock = SPINLOCK("register test's held lock") };
 	uint64_t deadline = sched_clock() + 1000000000ULL;
 	char left_out[256] = "";
 
@@ -309,7 +321,7 @@ SELFTEST(test_op_registers,
 	map_page(TEST_VA, e.page, PAGE_KERNEL);
 	e.pte = lookup_pte(TEST_VA);
 	e.pte_v = *e.pte;		/* as stored: what set_pte takes */
-	e.held_lock.locked = 1;
+	e.held_lock.t.word = (uint32_t)TICKET_INC << 16;
 	set_irq_handler(RS_IPI_VECTOR, rs_ipi);
 	rs_ipis = 0;
 	for (unsigned int i = 0; i < ARRAY_SIZE(rs_sites); i++)

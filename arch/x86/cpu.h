@@ -137,33 +137,68 @@ static inline uint64_t native_rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-/* Spinlocks are one byte: 0 free, 1 held.  xchg is implicitly locked. */
-static inline int native_spin_trylock(volatile uint8_t *b)
+/* cpuid serializes: a CPU that runs it next fetches code afresh (SDM 8.1.3). */
+static inline void native_serialize(void)
 {
-	uint8_t old = 1;
+	struct cpuid_regs r;
 
-	asm volatile("xchgb %0, %1" : "+q"(old), "+m"(*b) : : "memory");
-	return old == 0;
+	native_cpuid(0, 0, &r);
 }
 
-/* Contended: wait until the lock looks free before trying again. */
-static inline void native_spin_wait(volatile uint8_t *b)
+/*
+ * Ticket locks, as Linux had them before qspinlock: a CPU takes the next
+ * ticket from `tail` (lock xadd) and waits until `head`, the ticket being
+ * served, reaches it; unlock serves the next.  First come, first served.
+ * Tickets go up by 2: bit 0 of tail is the "slow path" flag a paravirtual
+ * waiter sets when it goes to sleep (pvops/pvlock.c).  Natively nobody
+ * sleeps, so the native ops never look at it.  head is the first half of
+ * the word, so that unlock is one instruction on the lock's own address.
+ */
+#define TICKET_INC	2
+#define TICKET_SLOWPATH	1
+
+struct ticketlock {
+	union {
+		volatile uint32_t word;
+		struct {
+			volatile uint16_t head;		/* now serving */
+			volatile uint16_t tail;		/* next ticket | slow-path flag */
+		};
+	};
+};
+
+/* Take a ticket: the tail as it was (it may carry the flag). */
+static inline uint16_t native_ticket_take(struct ticketlock *l)
 {
-	while (*b)
+	uint16_t t = TICKET_INC;
+
+	asm volatile("lock xaddw %0, %1" : "+r"(t), "+m"(l->tail) : : "memory");
+	return t;
+}
+
+static inline void native_spin_lock(struct ticketlock *l)
+{
+	uint16_t t = native_ticket_take(l) & ~TICKET_SLOWPATH;
+
+	while (__builtin_expect(l->head != t, 0))
 		asm volatile("pause" ::: "memory");
 }
 
-/* The uncontended path is one xchg and a test; waiting is the rare case. */
-static inline void native_spin_lock(volatile uint8_t *b)
+/* The lock only if nobody holds or waits for it: one cmpxchg of the word. */
+static inline int native_spin_trylock(struct ticketlock *l)
 {
-	while (__builtin_expect(!native_spin_trylock(b), 0))
-		native_spin_wait(b);
+	uint32_t old = l->word, head = old & 0xffff, tail = old >> 16;
+
+	if (head != (tail & ~TICKET_SLOWPATH))
+		return 0;
+	return __atomic_compare_exchange_n(&l->word, &old, old + ((uint32_t)TICKET_INC << 16),
+					   false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
-/* A plain store releases the lock: x86 stores are not reordered with older ones. */
-static inline void native_spin_unlock(volatile uint8_t *b)
+/* Only the holder writes head, and x86 keeps stores in order: no lock prefix. */
+static inline void native_spin_unlock(struct ticketlock *l)
 {
-	asm volatile("movb $0, %0" : "=m"(*b) : : "memory");
+	asm volatile("addw $2, %0" : "+m"(l->head) : : "memory", "cc");
 }
 
 #endif

@@ -14,8 +14,10 @@
 #include "kernel/printk.h"
 #include "kernel/string.h"
 #include "pvops/pvops.h"
+#include "kernel/smp.h"
 
 static pteval_t *kernel_pgd;
+static struct spinlock pt_lock = SPINLOCK("page tables");	/* map_page, unmap_page */
 static phys_addr_t kernel_pgd_pa;
 
 static inline int pt_index(unsigned long va, int level)
@@ -87,28 +89,77 @@ static pteval_t read_leaf(const pteval_t *e)
 	return pte_val(*e);
 }
 
-int map_page(unsigned long va, phys_addr_t pa, pteval_t prot)
+/*
+ * Every CPU runs on these tables, so a changed or removed mapping must
+ * leave every TLB: this CPU's, and the others' (a shootdown, which waits
+ * for them).  That wait happens after the lock is released, so that a CPU
+ * spinning for the lock with interrupts off cannot hold it up.
+ */
+static void flush_after_change(unsigned long va, bool everywhere)
 {
-	pteval_t *e = walk(va, 1, true);
+	flush_tlb_one(va);
+	if (everywhere && nr_cpus_online > 1)
+		flush_tlb_multi(cpus_online_but_me(), va);
+}
+
+static int set_mapping(unsigned long va, phys_addr_t pa, pteval_t prot, bool everywhere)
+{
+	pteval_t *e;
 	bool was_present;
 
-	if (!e)
+	spin_lock(&pt_lock);
+	e = walk(va, 1, true);
+	if (!e) {
+		spin_unlock(&pt_lock);
 		return -1;
+	}
 	was_present = read_leaf(e) & PTE_P;
 	set_pte(e, make_pte((pa & PTE_ADDR) | prot));
+	spin_unlock(&pt_lock);
 	if (was_present)
-		flush_tlb_one(va);
+		flush_after_change(va, everywhere);
 	return 0;
+}
+
+static void clear_mapping(unsigned long va, bool everywhere)
+{
+	pteval_t *e;
+	bool was_present;
+
+	spin_lock(&pt_lock);
+	e = walk(va, 1, false);
+	was_present = e && (read_leaf(e) & PTE_P);
+	if (was_present)
+		pte_clear(e);
+	spin_unlock(&pt_lock);
+	if (was_present)
+		flush_after_change(va, everywhere);
+}
+
+int map_page(unsigned long va, phys_addr_t pa, pteval_t prot)
+{
+	return set_mapping(va, pa, prot, true);
 }
 
 void unmap_page(unsigned long va)
 {
-	pteval_t *e = walk(va, 1, false);
+	clear_mapping(va, true);
+}
 
-	if (e && (read_leaf(e) & PTE_P)) {
-		pte_clear(e);
-		flush_tlb_one(va);
-	}
+/*
+ * For a mapping no other CPU ever touches, so no other TLB can hold it:
+ * the text-poke alias, used by the one CPU that patches, while the others
+ * wait in stop_machine with interrupts off and could not answer a
+ * shootdown anyway.
+ */
+int map_page_local(unsigned long va, phys_addr_t pa, pteval_t prot)
+{
+	return set_mapping(va, pa, prot, false);
+}
+
+void unmap_page_local(unsigned long va)
+{
+	clear_mapping(va, false);
 }
 
 pteval_t *lookup_pte(unsigned long va)
@@ -280,7 +331,7 @@ static void poke_map(int slot, phys_addr_t pa)
 {
 	if (poke_page[slot] == pa)
 		return;
-	if (map_page(FIXMAP_POKE + slot * PAGE_SIZE, pa, PAGE_KERNEL))
+	if (map_page_local(FIXMAP_POKE + slot * PAGE_SIZE, pa, PAGE_KERNEL))
 		panic("text_poke: cannot map the alias of %lx", pa);
 	poke_page[slot] = pa;
 }
@@ -305,7 +356,7 @@ void text_poke_done(void)
 {
 	for (int slot = 0; slot < 2; slot++) {
 		if (poke_page[slot] != ~0ULL)
-			unmap_page(FIXMAP_POKE + slot * PAGE_SIZE);
+			unmap_page_local(FIXMAP_POKE + slot * PAGE_SIZE);
 		poke_page[slot] = ~0ULL;
 	}
 }

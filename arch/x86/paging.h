@@ -10,6 +10,8 @@ void paging_adopt(phys_addr_t root_pa);	/* tables someone else built (Xen PV) */
 unsigned long kernel_pgd_phys(void);
 int map_page(unsigned long va, phys_addr_t pa, pteval_t prot);
 void unmap_page(unsigned long va);
+int map_page_local(unsigned long va, phys_addr_t pa, pteval_t prot);	/* this CPU's TLB only */
+void unmap_page_local(unsigned long va);
 bool translate(unsigned long va, phys_addr_t *pa, pteval_t *entry);
 pteval_t *lookup_pte(unsigned long va);
 /* Writing read-only kernel text, through an alias (the patcher's). */

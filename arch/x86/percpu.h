@@ -25,6 +25,7 @@ struct cpu_data {
 	int in_exception;			/* nesting depth of dumps */
 	struct cpu_work *volatile work;		/* kernel/smp.c: what to run next */
 	uint8_t *stack_top;			/* its kernel stack (not the boot CPU's) */
+	void *backend;				/* the backend's own per-CPU record, if any */
 };
 
 extern struct cpu_data cpu_data[MAX_CPUS];

@@ -201,16 +201,19 @@ SELFTEST(test_lazy_mmu_reads, "lazy MMU: map, read, unmap in one section; each r
 	free_page(page);
 }
 
-SELFTEST(test_spinlock_ops, "spin_lock, spin_trylock, spin_unlock")
+/* A ticket lock serves tickets in order: head catches up with tail on each unlock. */
+SELFTEST(test_spinlock_ops, "spin_lock, spin_trylock, spin_unlock: tickets served in order")
 {
-	struct spinlock l = SPINLOCK_INIT;
+	struct spinlock l = SPINLOCK("test lock");
 
 	st_check(t, spin_trylock(&l), "trylock of a free lock failed");
 	st_check(t, !spin_trylock(&l), "trylock of a held lock succeeded");
 	spin_unlock(&l);
-	st_check(t, l.locked == 0, "unlock left %u", l.locked);
+	st_check(t, l.t.head == TICKET_INC && (l.t.tail & ~TICKET_SLOWPATH) == TICKET_INC,
+		 "after one unlock: head %u, tail %u", l.t.head, l.t.tail);
 	spin_lock(&l);
-	st_check(t, l.locked == 1, "lock left %u", l.locked);
+	st_check(t, (l.t.tail & ~TICKET_SLOWPATH) == l.t.head + TICKET_INC,
+		 "held: head %u, tail %u", l.t.head, l.t.tail);
 	spin_unlock(&l);
 	st_check(t, spin_trylock(&l), "lock not free after unlock");
 	spin_unlock(&l);

@@ -22,6 +22,8 @@ struct trap_frame {
 #define VEC_PF	14
 #define VEC_TIMER	0x20
 #define VEC_IPI_CALL	0xf1	/* kernel/smp.c: wake a CPU that has work */
+#define VEC_IPI_STOP	0xf2	/* kernel/smp.c: stop_machine */
+#define VEC_IPI_FLUSH	0xf4	/* arch/x86/tlb.c: flush this CPU's TLB */
 #define VEC_SPURIOUS	0xff
 #define VEC_ANY		(-1)	/* expect_fault: whichever exception comes */
 

@@ -30,13 +30,13 @@
 #define NATIVE_FN(...)
 PV_OP_LIST(NATIVE_ASM, NATIVE_FN)
 
-void pv_native_spin_lock(struct spinlock *l) { native_spin_lock(&l->locked); }
-int pv_native_spin_trylock(struct spinlock *l) { return native_spin_trylock(&l->locked); }
+void pv_native_spin_lock(struct spinlock *l) { native_spin_lock(&l->t); }
+int pv_native_spin_trylock(struct spinlock *l) { return native_spin_trylock(&l->t); }
 
 /* Without a hypervisor to sleep in, waiting for a lock is spinning. */
-void pv_native_wait(volatile uint8_t *p, uint8_t val)
+void pv_native_wait(volatile uint16_t *p, uint16_t want)
 {
-	if (*p == val)
+	if (*p != want)
 		asm volatile("pause" ::: "memory");
 }
 

@@ -1,0 +1,106 @@
+/*
+ * Paravirtual ticket locks, as Linux had them from 2013 until qspinlock.
+ *
+ * Under a hypervisor a vCPU can be preempted while it holds a lock.  With
+ * plain spinning, every waiter then burns its whole time slice for nothing,
+ * and a fair lock makes it worse: the next ticket's holder may itself be
+ * preempted, so even a free lock waits.  So a waiter spins only a while
+ * (SPIN_THRESHOLD), then goes to sleep in the hypervisor (lock.wait), and
+ * the unlocker, which can see that somebody sleeps (the slow-path flag in
+ * the tail), wakes the holder of the next ticket (lock.kick).
+ *
+ * No wake-up may be lost: the sleeper publishes what it waits for and sets
+ * the flag (a locked op, so a full barrier) before it looks at the head a
+ * last time; the unlocker adds to the head with a locked op (a full
+ * barrier) before it looks at the flag.  One of the two always sees the
+ * other.  lock.wait itself returns at once if the kick came first.
+ */
+#include "pvops/pvlock.h"
+#include "pvops/backend.h"
+#include "kernel/options.h"
+#include "kernel/printk.h"
+#include "arch/x86/percpu.h"
+
+#define SPIN_THRESHOLD	(1 << 11)	/* spins before sleeping, as Linux's */
+
+/* Who sleeps on which lock, for which ticket: the unlocker looks here to kick. */
+static struct {
+	struct ticketlock *volatile lock;
+	volatile uint16_t want;
+} waiting[MAX_CPUS];
+
+static int opt_pvspin = 1;
+static const char *const pvspin_choices[] = { "off", "on", NULL };
+CMDLINE_CHOICE(opt_pvspin_opt, "pvspin", &opt_pvspin, pvspin_choices,
+	       "paravirtual lock waiting (on), or plain spinning (off)");
+
+/* Publish, flag, look once more, sleep; woken by the kick or anything else. */
+static void sleep_until_served(struct ticketlock *l, uint16_t t)
+{
+	int me = smp_processor_id();
+
+	waiting[me].want = t;
+	__atomic_store_n(&waiting[me].lock, l, __ATOMIC_RELEASE);
+	__atomic_fetch_or(&l->tail, TICKET_SLOWPATH, __ATOMIC_SEQ_CST);
+	if (l->head != t)
+		lock_wait(&l->head, t);
+	__atomic_store_n(&waiting[me].lock, NULL, __ATOMIC_RELEASE);
+}
+
+/* The last in the queue clears the flag, so that the next unlocks are fast again. */
+static void clear_slowpath_if_alone(struct ticketlock *l, uint16_t t)
+{
+	uint16_t flagged = (uint16_t)(t + TICKET_INC) | TICKET_SLOWPATH;
+
+	if (l->tail == flagged)
+		__atomic_compare_exchange_n(&l->tail, &flagged, (uint16_t)(t + TICKET_INC), false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+void pv_ticket_lock(struct spinlock *sl)
+{
+	struct ticketlock *l = &sl->t;
+	uint16_t t = native_ticket_take(l) & ~TICKET_SLOWPATH;
+
+	while (l->head != t) {
+		for (int i = 0; i < SPIN_THRESHOLD && l->head != t; i++)
+			asm volatile("pause" ::: "memory");
+		if (l->head != t)
+			sleep_until_served(l, t);
+	}
+	if (l->tail & TICKET_SLOWPATH)
+		clear_slowpath_if_alone(l, t);
+}
+
+static void kick_waiter(struct ticketlock *l, uint16_t next)
+{
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
+		if (__atomic_load_n(&waiting[cpu].lock, __ATOMIC_ACQUIRE) == l &&
+		    waiting[cpu].want == next) {
+			lock_kick(cpu);
+			return;
+		}
+}
+
+void pv_ticket_unlock(struct spinlock *sl)
+{
+	struct ticketlock *l = &sl->t;
+	uint16_t next = __atomic_add_fetch(&l->head, TICKET_INC, __ATOMIC_SEQ_CST);
+
+	if (l->tail & TICKET_SLOWPATH)
+		kick_waiter(l, next);
+}
+PV_CALLEE_SAVE_THUNK(pv_ticket_unlock);
+
+bool pvlock_install(const char *backend)
+{
+	if (!opt_pvspin) {
+		printk("%s: pvspin=off: spinlocks stay native (plain spinning)\n", backend);
+		return false;
+	}
+	pv_ops.lock.spin_lock = pv_ticket_lock;
+	pv_ops.lock.spin_unlock = PV_CALLEE_SAVE(pv_ticket_unlock);
+	printk("%s: paravirtual ticket locks: spin %d times, then lock.wait; "
+	       "an unlock kicks a sleeping next holder (lock.kick)\n", backend, SPIN_THRESHOLD);
+	return true;
+}

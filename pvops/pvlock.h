@@ -1,0 +1,19 @@
+/*
+ * The paravirtual ticket lock (pvops/pvlock.c): what a hypervisor backend
+ * installs as lock.spin_lock and lock.spin_unlock, once it has a way to
+ * sleep (lock.wait) and to wake a sleeper (lock.kick).
+ */
+#ifndef PVOS_PVLOCK_H
+#define PVOS_PVLOCK_H
+
+#include "kernel/types.h"
+
+struct spinlock;
+
+void pv_ticket_lock(struct spinlock *l);
+void pv_ticket_unlock(struct spinlock *l);
+
+/* The two ops into pv_ops, unless pvspin=off (plain spinning); true if installed. */
+bool pvlock_install(const char *backend);
+
+#endif
