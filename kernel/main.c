@@ -4,6 +4,7 @@
  */
 #include "kernel/main.h"
 #include "kernel/smp.h"
+#include "kernel/lockbench.h"
 #include "arch/x86/pc_platform.h"
 #include "kernel/boot_info.h"
 #include "kernel/console.h"
@@ -82,5 +83,7 @@ void kmain(const struct platform *p)
 		selftest_run_all();
 	if (opt.hoststat)
 		hoststat_run();
+	if (opt.lockbench)
+		lockbench_run();
 	idle();
 }

@@ -8,7 +8,10 @@
 
 struct options opt;
 
-static const char *const crash_choices[] = { "none", "pf", "ud", "gp", "de", "text", "panic", NULL };
+static const char *const crash_choices[] = {
+	"none", "pf", "ud", "gp", "de", "text", "panic", "lock-recursion", "lock-owner", "lock-held",
+	NULL,
+};
 
 CMDLINE_FLAG(opt_selftest, "selftest", &opt.selftest,
 	       "run the in-kernel tests (TAP) and exit");
@@ -16,6 +19,8 @@ CMDLINE_FLAG(opt_bench, "bench", &opt.bench,
 	       "count instructions per op and workload, exit");
 CMDLINE_CHOICE(opt_crash, "crash", &opt.crash, crash_choices,
 	       "test: provoke an exception");
+CMDLINE_FLAG(opt_lockbench, "lockbench", &opt.lockbench,
+	     "lock throughput with every CPU contending, exit");
 CMDLINE_FLAG(opt_hoststat, "hoststat", &opt.hoststat,
 	       "pause around workloads for host counters");
 

@@ -12,13 +12,17 @@
 
 #include "kernel/cmdline.h"
 
-enum crash_choice { CRASH_NONE, CRASH_PF, CRASH_UD, CRASH_GP, CRASH_DE, CRASH_TEXT, CRASH_PANIC };
+enum crash_choice {
+	CRASH_NONE, CRASH_PF, CRASH_UD, CRASH_GP, CRASH_DE, CRASH_TEXT, CRASH_PANIC,
+	CRASH_LOCK_RECURSION, CRASH_LOCK_OWNER, CRASH_LOCK_HELD,
+};
 
 struct options {
 	int selftest;		/* run the self-tests, print TAP, exit */
 	int bench;		/* count instructions per op and workload, exit */
 	int crash;		/* test: provoke an exception (enum crash_choice) */
 	int hoststat;		/* pause around workloads for the host's counters */
+	int lockbench;		/* lock throughput with every CPU contending, exit */
 };
 
 extern struct options opt;

@@ -29,10 +29,12 @@ static struct {
 	volatile uint16_t want;
 } waiting[MAX_CPUS];
 
-static int opt_pvspin = 1;
-static const char *const pvspin_choices[] = { "off", "on", NULL };
+enum { PVSPIN_OFF, PVSPIN_ON, PVSPIN_FORCE };
+static int opt_pvspin = PVSPIN_ON;
+static const char *const pvspin_choices[] = { "off", "on", "force", NULL };
 CMDLINE_CHOICE(opt_pvspin_opt, "pvspin", &opt_pvspin, pvspin_choices,
-	       "paravirtual lock waiting (on), or plain spinning (off)");
+	       "paravirtual lock waiting (on), plain spinning (off), or the pv lock natively (force)");
+static bool installed;
 
 /* Publish, flag, look once more, sleep; woken by the kick or anything else. */
 static void sleep_until_served(struct ticketlock *l, uint16_t t)
@@ -92,15 +94,32 @@ void pv_ticket_unlock(struct spinlock *sl)
 }
 PV_CALLEE_SAVE_THUNK(pv_ticket_unlock);
 
+bool pvlock_installed(void)
+{
+	return installed;
+}
+
 bool pvlock_install(const char *backend)
 {
-	if (!opt_pvspin) {
+	if (opt_pvspin == PVSPIN_OFF) {
 		printk("%s: pvspin=off: spinlocks stay native (plain spinning)\n", backend);
 		return false;
 	}
 	pv_ops.lock.spin_lock = pv_ticket_lock;
 	pv_ops.lock.spin_unlock = PV_CALLEE_SAVE(pv_ticket_unlock);
+	installed = true;
 	printk("%s: paravirtual ticket locks: spin %d times, then lock.wait; "
 	       "an unlock kicks a sleeping next holder (lock.kick)\n", backend, SPIN_THRESHOLD);
 	return true;
+}
+
+/*
+ * pvspin=force: the paravirtual lock even natively, where lock.wait only
+ * pauses and lock.kick does nothing, to measure what its fast paths cost
+ * over the native ones (make bench: the native-pvspin variant).
+ */
+void pvlock_force_native(void)
+{
+	if (opt_pvspin == PVSPIN_FORCE)
+		pvlock_install("native");
 }

@@ -15,5 +15,7 @@ void pv_ticket_unlock(struct spinlock *l);
 
 /* The two ops into pv_ops, unless pvspin=off (plain spinning); true if installed. */
 bool pvlock_install(const char *backend);
+bool pvlock_installed(void);
+void pvlock_force_native(void);		/* pvspin=force: the native backend's install */
 
 #endif

@@ -15,6 +15,7 @@
  *    arch/x86, for the LAPIC and the TSC).
  */
 #include "pvops/backend.h"
+#include "pvops/pvlock.h"
 
 #define NATIVE_ASM_FN(name, code)					\
 	asm(".pushsection .text, \"ax\"\n"				\
@@ -68,6 +69,7 @@ static bool pv_native_detect(char *why, size_t size)
 static void pv_native_install(void)
 {
 	pv_ops = pv_native_ops;
+	pvlock_force_native();
 }
 
 const struct pv_backend native_backend = {

@@ -48,9 +48,11 @@ diag_log() {
 }
 
 # boot_elf ELF "cmdline" LOG: boot through PVH (qemu -kernel); echo the exit status.
+# QEMU_SMP=N (default 1) gives the machine N CPUs; QEMU_MACHINE replaces "pc".
 boot_elf() {
 	local st=0
-	timeout "$BOOT_TIMEOUT" "$QEMU" -machine pc -m 256 -display none -no-reboot \
+	timeout "$BOOT_TIMEOUT" "$QEMU" -machine "${QEMU_MACHINE:-pc}" -smp "${QEMU_SMP:-1}" -m 256 \
+		-display none -no-reboot \
 		-kernel "$1" -append "$2" -serial "file:$3" \
 		-device isa-debug-exit,iobase=0xf4,iosize=4 </dev/null >"$3.qemu" 2>&1 || st=$?
 	tr -d '\r' <"$3" >"$3.clean" && mv "$3.clean" "$3"
