@@ -104,7 +104,8 @@ build/tools/pvsites: tools/pvsites.c pvops/pv_ops.c pvops/patch.c pvops/site.h p
 
 # ---- running ----
 ACCEL = $(shell if [ -w /dev/kvm ]; then echo kvm; else echo tcg; fi)
-QEMU_COMMON := -m 256 -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4
+SMP ?= 1
+QEMU_COMMON = -m 256 -smp $(SMP) -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4
 QEMU_DISPLAY = $(if $(DISPLAY),,-display none)
 
 # Under KVM the -cpu model is the one this host's KVM accepts (tools/kvm-cpu.sh).
