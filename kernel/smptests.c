@@ -1,9 +1,9 @@
 /*
  * Self-tests of several CPUs together: each one answers, a lock shared by
- * all of them loses no increment, a page remapped on one CPU is seen
- * remapped on every other after the shootdown, and the kernel re-patches
- * itself while the others keep running through patched sites.  They skip
- * on one CPU (boot QEMU with -smp 2 or more).
+ * all of them loses no increment, and a page remapped on one CPU is seen
+ * remapped on every other after the shootdown.  (The live re-patch with
+ * the others running is pvops/selftests.c's.)  They skip on one CPU (boot
+ * QEMU with -smp 2 or more).
  */
 #include "kernel/selftest.h"
 #include "kernel/smp.h"
@@ -11,8 +11,6 @@
 #include "arch/x86/mm.h"
 #include "arch/x86/time.h"
 #include "pvops/pvops.h"
-#include "pvops/patcher.h"
-#include "pvops/select.h"
 
 #define LOCK_STEPS	10000	/* per CPU; 1,000,000 takes minutes under TCG */
 #define TEST_VA		FIXMAP_TEST
@@ -136,59 +134,4 @@ SELFTEST(test_smp_tlb_shootdown, "smp: a page remapped on one CPU is seen remapp
 out:
 	free_page(a);
 	free_page(b);
-}
-
-/* ---- the live re-patch: others run patched sites all along ---- */
-
-static volatile bool stop_looping;
-static volatile uint64_t loops[MAX_CPUS];
-static struct spinlock repatch_lock = SPINLOCK("repatch test");
-static volatile uint64_t repatch_counter;
-
-static void loop_through_sites(void *arg)
-{
-	(void)arg;
-	while (!__atomic_load_n(&stop_looping, __ATOMIC_ACQUIRE)) {
-		unsigned long f;
-
-		local_irq_save(f);
-		spin_lock(&repatch_lock);
-		repatch_counter++;
-		spin_unlock(&repatch_lock);
-		local_irq_restore(f);
-		(void)read_cr3();
-		loops[smp_processor_id()]++;
-	}
-}
-
-SELFTEST(test_smp_live_repatch, "smp: re-patch off and on 20 times while every other CPU runs patched sites")
-{
-	struct cpu_work w[MAX_CPUS];
-	bool patched = pvops_patching();
-	uint64_t total = 0;
-	int me = smp_processor_id();
-
-	if (!several(t))
-		return;
-	stop_looping = false;
-	repatch_counter = 0;
-	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
-		if (cpu_online(cpu) && cpu != me) {
-			loops[cpu] = 0;
-			w[cpu] = (struct cpu_work){ .fn = loop_through_sites };
-			smp_run(cpu, &w[cpu]);
-		}
-	for (int i = 0; i < 20; i++)
-		pvops_repatch(i % 2 ? patched : false);
-	pvops_repatch(patched);
-	__atomic_store_n(&stop_looping, true, __ATOMIC_RELEASE);
-	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
-		if (cpu_online(cpu) && cpu != me) {
-			smp_wait(&w[cpu]);
-			total += loops[cpu];
-			st_check(t, loops[cpu] > 0, "CPU %d never went round its loop", cpu);
-		}
-	st_check(t, repatch_counter == total, "the lock lost increments: %lu for %lu loops",
-		 repatch_counter, total);
-	st_check(t, pv_stats.refused == 0 || pvops_corrupted(), "%u sites refused", pv_stats.refused);
 }

@@ -5,6 +5,7 @@
  * knows pvops's command-line words, to say they do nothing here.
  */
 #include "pvops/select.h"
+#include "pvops/pvlock.h"
 #include "kernel/options.h"
 #include "kernel/printk.h"
 
@@ -41,6 +42,11 @@ void pvops_report(void)
 void pvops_cpu_init(int cpu)
 {
 	(void)cpu;
+}
+
+bool pvlock_installed(void)
+{
+	return false;
 }
 
 const char *pvops_backend_name(void)

@@ -52,7 +52,7 @@ expect_inline() {
 	mmu.flush_tlb_one) echo "invlpg (%rdi)" ;;
 	mmu.flush_tlb_local) echo "mov %cr3,%rax;mov %rax,%cr3" ;;
 	mmu.make_pte|mmu.pte_val|mmu.alloc_pt|mmu.release_pt|mmu.lazy_mmu_*|lock.kick) echo "" ;;
-	lock.spin_unlock) echo "movb \$0x0,(%rdi)" ;;
+	lock.spin_unlock) echo "addw \$0x2,(%rdi)" ;;
 	cpu.io_delay) echo "out %al,\$0x80" ;;
 	cpu.wbinvd) echo "wbinvd" ;;
 	*) echo "CALL" ;;

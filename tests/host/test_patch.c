@@ -717,8 +717,8 @@ HOST void host_set_pte(pteval_t *p, pteval_t v) { n_slot[OP_SET_PTE]++; *p = v +
 HOST void host_set_pte_d(pteval_t *p, pteval_t v) { n_direct[OP_SET_PTE]++; *p = v + 2; }
 HOST pteval_t host_make_pte(pteval_t v) { n_slot[OP_MAKE_PTE]++; return v + 1; }
 HOST pteval_t host_make_pte_d(pteval_t v) { n_direct[OP_MAKE_PTE]++; return v + 2; }
-HOST void host_unlock(struct spinlock *l) { n_slot[OP_UNLOCK]++; l->locked = 2; }
-HOST void host_unlock_d(struct spinlock *l) { n_direct[OP_UNLOCK]++; l->locked = 3; }
+HOST void host_unlock(struct spinlock *l) { n_slot[OP_UNLOCK]++; l->t.head = 2; }
+HOST void host_unlock_d(struct spinlock *l) { n_direct[OP_UNLOCK]++; l->t.head = 3; }
 PV_CALLEE_SAVE_THUNK(host_save_fl);
 PV_CALLEE_SAVE_THUNK(host_save_fl_d);
 PV_CALLEE_SAVE_THUNK(host_set_pte);
@@ -748,7 +748,7 @@ HOST void host_alloc_pt_d(unsigned long pfn, int level)
 DEF_PV_INSN(t_insn_save_fl, irq.save_fl, host_save_fl_thunk, PV_CLB_RAX, "pushfq; popq %rax");
 DEF_PV_INSN(t_insn_set_pte, mmu.set_pte, host_set_pte_thunk, PV_CLB_NONE, "mov %rsi, (%rdi)");
 DEF_PV_INSN(t_insn_make_pte, mmu.make_pte, host_make_pte_thunk, PV_CLB_NONE, "");
-DEF_PV_INSN(t_insn_unlock, lock.spin_unlock, host_unlock_thunk, PV_CLB_NONE, "movb $0, (%rdi)");
+DEF_PV_INSN(t_insn_unlock, lock.spin_unlock, host_unlock_thunk, PV_CLB_NONE, "addw $2, (%rdi)");
 DEF_PV_INSN(t_insn_alloc_pt, mmu.alloc_pt, host_alloc_pt, PV_CLB_NONE, "");
 /* Privileged: planned in a buffer only, never executed. */
 DEF_PV_INSN(t_insn_cli, irq.irq_disable, NULL, PV_CLB_NONE, "cli");
@@ -922,8 +922,8 @@ static void test_real_templates(void **state)
 	assert_memory_equal(t_insn_set_pte.code, ((uint8_t[]){ 0x48, 0x89, 0x37 }), 3);
 	assert_int_equal(t_insn_set_pte.end - t_insn_set_pte.code, 3);
 	assert_int_equal(t_insn_make_pte.end - t_insn_make_pte.code, 0);	/* identity: NOPs */
-	assert_memory_equal(t_insn_unlock.code, ((uint8_t[]){ 0xc6, 0x07, 0x00 }), 3);
-	assert_int_equal(t_insn_unlock.end - t_insn_unlock.code, 3);
+	assert_memory_equal(t_insn_unlock.code, ((uint8_t[]){ 0x66, 0x83, 0x07, 0x02 }), 4);
+	assert_int_equal(t_insn_unlock.end - t_insn_unlock.code, 4);	/* addw $2, (%rdi) */
 	assert_int_equal(t_insn_alloc_pt.end - t_insn_alloc_pt.code, 0);
 	assert_int_equal(t_insn_save_fl.op, OP_SAVE_FL);
 	assert_int_equal(t_insn_save_fl.clobbers, PV_CLB_RAX);
@@ -1006,7 +1006,9 @@ static void restore(struct round *r)
 static void test_unpatched_sites_run(void **state)
 {
 	pteval_t pte = 0;
-	struct spinlock l = { 1 };
+	struct spinlock l = SPINLOCK("host test lock");
+
+	l.t.head = 10;	/* unlock: 2 through the slot, 3 direct, 12 inline */
 	struct cpuid_regs r = { 0, 0, 0, 0 };
 
 	(void)state;
@@ -1016,7 +1018,7 @@ static void test_unpatched_sites_run(void **state)
 	assert_int_equal(pte, 41);
 	assert_int_equal(t_make_pte(10), 11);
 	t_unlock(&l);
-	assert_int_equal(l.locked, 2);
+	assert_int_equal(l.t.head, 2);
 	assert_int_equal(t_rdmsr(0xc0000080), 0xc0000081);
 	t_cpuid(7, 3, &r);
 	assert_int_equal(r.eax, 8);
@@ -1035,7 +1037,9 @@ static void test_patched_direct_runs(void **state)
 {
 	struct round r;
 	pteval_t pte = 0;
-	struct spinlock l = { 1 };
+	struct spinlock l = SPINLOCK("host test lock");
+
+	l.t.head = 10;	/* unlock: 2 through the slot, 3 direct, 12 inline */
 	struct cpuid_regs regs = { 0, 0, 0, 0 };
 
 	(void)state;
@@ -1074,7 +1078,7 @@ static void test_patched_direct_runs(void **state)
 	begin(&r, OP_UNLOCK, (void *)t_unlock);
 	apply(&r, PV_DIRECT, PV_CONV_CALLEE, host_unlock_d_thunk, NULL);
 	t_unlock(&l);
-	assert_int_equal(l.locked, 3);
+	assert_int_equal(l.t.head, 3);
 	restore(&r);
 
 	begin(&r, OP_ALLOC_PT, (void *)t_alloc_pt);
@@ -1086,7 +1090,7 @@ static void test_patched_direct_runs(void **state)
 
 	/* Through the slots again after every restore. */
 	t_unlock(&l);
-	assert_int_equal(l.locked, 2);
+	assert_int_equal(l.t.head, 2);
 	assert_int_equal(t_save_fl(), 0x1111);
 }
 
@@ -1094,7 +1098,9 @@ static void test_patched_inline_runs(void **state)
 {
 	struct round r;
 	pteval_t pte = 0;
-	struct spinlock l = { 1 };
+	struct spinlock l = SPINLOCK("host test lock");
+
+	l.t.head = 10;	/* unlock: 2 through the slot, 3 direct, 12 inline */
 	unsigned long fl;
 
 	(void)state;
@@ -1125,7 +1131,7 @@ static void test_patched_inline_runs(void **state)
 	begin(&r, OP_UNLOCK, (void *)t_unlock);
 	apply(&r, PV_INLINE, PV_CONV_CALLEE, host_unlock_thunk, &t_insn_unlock);
 	t_unlock(&l);
-	assert_int_equal(l.locked, 0);
+	assert_int_equal(l.t.head, 12);
 	assert_int_equal(n_slot[OP_UNLOCK], 0);
 	restore(&r);
 
@@ -1142,7 +1148,7 @@ static void test_patched_inline_runs(void **state)
 	/* Restored sites go through the slots again. */
 	assert_int_equal(t_make_pte(5), 6);
 	t_unlock(&l);
-	assert_int_equal(l.locked, 2);
+	assert_int_equal(l.t.head, 2);
 	assert_int_equal(t_save_fl(), 0x1111);
 }
 
