@@ -8,6 +8,7 @@
 #   build/bench-kvm.csv         KVM's own exit counts (tests/kvm/measure-exits.sh)
 #   build/bench.png             the plot (gnuplot)
 #   build/boot-VARIANT.txt      each boot's "pvops: backend" and "pvops: N sites" lines
+#   build/bench-locks.csv       setup,pvspin,acquisitions_per_sec (kernel/lockbench.c)
 #
 # and print one table, op x variant, each with its ratio to nopv.
 # --plot only redraws build/bench.png from build/bench.csv.
@@ -23,7 +24,7 @@ B=$ROOT/build
 XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=64M noreboot=false"
 work=$(mktemp -d /tmp/pvos-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-VARIANTS="nopv off native xen-off xen"
+VARIANTS="nopv off native native-pvspin xen-off xen"
 
 qemu() {	# qemu LOG qemu-args...: one icount boot; fails loudly
 	local log=$1 st=0
@@ -44,6 +45,7 @@ boot_variant() {	# boot_variant NAME: leaves $work/NAME.log
 	nopv) qemu "$work/$1.log" -kernel "$ROOT/build-nopv/pvos.elf" -append bench ;;
 	off) qemu "$work/$1.log" -kernel "$B/pvos.elf" -append "bench pvops=off" ;;
 	native) qemu "$work/$1.log" -kernel "$B/pvos.elf" -append bench ;;
+	native-pvspin) qemu "$work/$1.log" -kernel "$B/pvos.elf" -append "bench pvspin=force" ;;
 	xen-off) qemu "$work/$1.log" -cpu max,-smap -kernel "$B/xen/xen" -append "$XEN_ARGS" \
 		-initrd "$B/pvos.elf bench pvops=off" ;;
 	xen) qemu "$work/$1.log" -cpu max,-smap -kernel "$B/xen/xen" -append "$XEN_ARGS" \
@@ -111,8 +113,48 @@ plot() {
 	do for [op in ops] { print sprintf("%s %s", op, system(sprintf("awk -F, '\$1==\"%s\" {printf \"%%s \", \$3}' $work/plot.csv", op))) }
 	unset print
 	set datafile separator whitespace
-	plot for [i=2:6] "$work/matrix.dat" using i:xtic(1) title word(vars, i-1)
+	plot for [i=2:words(vars)+1] "$work/matrix.dat" using i:xtic(1) title word(vars, i-1)
 	GP
+}
+
+# Lock throughput with 4 vCPUs contending (kernel/lockbench.c), paravirtual
+# waiting against plain spinning: natively (single-threaded TCG gives each
+# vCPU its turn: 4 on 1), and under Xen with 4 dom0 vCPUs on QEMU's one CPU
+# (4:1 overcommit, Xen time-slices them).  All under -icount: repeatable.
+lock_boot() {	# lock_boot NAME qemu-args...: leaves $work/lock-NAME.log
+	local log=$work/lock-$1.log st=0
+	shift
+	timeout 300 qemu-system-x86_64 -icount shift=0 -machine pc -m 512 -display none \
+		-no-reboot -serial "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=4 "$@" \
+		</dev/null >"$log.qemu" 2>&1 || st=$?
+	tr -d '\r' <"$log" >"$log.c" && mv "$log.c" "$log"
+	if [ "$st" != 1 ] || ! grep -q '^lockbench: total' "$log"; then
+		echo "bench: a lockbench boot failed (QEMU status $st): $*" >&2
+		tail -n 15 "$log" >&2
+		exit 1
+	fi
+}
+
+lock_rows() {	# lock_rows: build/bench-locks.csv
+	local x="$XEN_ARGS dom0_max_vcpus=4"
+	lock_boot native-spin -smp 4 -kernel "$B/pvos.elf" -append "lockbench"
+	lock_boot native-pv -smp 4 -kernel "$B/pvos.elf" -append "lockbench pvspin=force"
+	lock_boot xen-spin -smp 1 -cpu max,-smap -kernel "$B/xen/xen" -append "$x" \
+		-initrd "$B/pvos.elf lockbench pvspin=off"
+	lock_boot xen-pv -smp 1 -cpu max,-smap -kernel "$B/xen/xen" -append "$x" \
+		-initrd "$B/pvos.elf lockbench"
+	{
+		echo "setup,pvspin,acquisitions_per_sec"
+		for v in native-spin native-pv xen-spin xen-pv; do
+			awk -v v="$v" '$2 == "total" { split($6, p, "="); split($7, s, "=")
+				sub(/-(spin|pv)$/, "", v); print v "," s[2] "," p[2] }' "$work/lock-$v.log"
+		done
+	} >"$B/bench-locks.csv"
+	awk -F, 'NR > 1 { r[$1 "," $2] = $3 } END {
+		printf "\nlock acquisitions per second of guest time, 4 vCPUs contending:\n"
+		printf "  native (4 vCPUs take turns on one thread): plain %d, pv lock %d\n", r["native,off"], r["native,on"]
+		printf "  Xen (4 vCPUs on 1 CPU): plain spinning %d, pv wait/kick %d: %.1fx\n",
+			r["xen,off"], r["xen,on"], r["xen,on"] / r["xen,off"] }' "$B/bench-locks.csv"
 }
 
 # KVM's own exit counts, from real counter windows only (measure-exits.sh
@@ -158,6 +200,8 @@ main() {
 	awk -F, 'NR > 1 { printf "hypercalls per pte update, %s: %s (%s in all)\n", $2, $3, $4 }' \
 		"$B/bench-hypercalls.csv"
 	plot && echo "plot: build/bench.png"
+	echo "bench: lockbench boots (native and Xen, 4 vCPUs)" >&2
+	lock_rows
 	[ -z "$kvm" ] || kvm_exits
 }
 

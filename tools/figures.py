@@ -38,7 +38,8 @@ import sys
 MICRO = ['irq_save_restore', 'irq_disable_enable', 'read_cr2', 'read_cr3', 'write_cr3',
          'set_pte', 'flush_tlb_one', 'spin_lock_unlock']
 PAIRS = ['irq_save_restore', 'irq_disable_enable', 'spin_lock_unlock']    # two ops per step
-VARIANTS = ['nopv', 'off', 'native', 'xen-off', 'xen', 'xen-unbatched', 'xen-batched']
+VARIANTS = ['nopv', 'off', 'native', 'native-pvspin', 'xen-off', 'xen', 'xen-unbatched',
+            'xen-batched']
 KVM_ROWS = [('exits_per_1000_timer_interrupts', 'timer interrupt (PV EOI; `-kvm-pv-eoi`)'),
             ('exits_per_1000_io_delays', '`io_delay` call (NOP io_delay; `-kvm-nopiodelay`)')]
 KVM_MODE = 'nested'     # the pages quote nested kvm-amd, the trusted path
