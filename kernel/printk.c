@@ -7,7 +7,8 @@
  * ('\n'), so that lines from different CPUs never interleave mid-line.
  * Two things must not deadlock on that lock.  A CPU that faults while it
  * holds it (an exception dump, a panic) writes without taking it again; and
- * a CPU that dumps while another holds it waits a bounded time, then
+ * a CPU that dumps while another holds it, or that prints inside
+ * stop_machine while a stopped CPU may hold it, waits a bounded time, then
  * writes anyway: a garbled line beats a silent hang (Linux's bust_spinlocks).
  */
 #include "kernel/printk.h"
@@ -34,7 +35,7 @@ static bool console_enter(int me)
 
 	if (console_owner == me)
 		return false;
-	if (!this_cpu()->in_exception) {
+	if (!this_cpu()->in_exception && !this_cpu()->stopping_others) {
 		spin_lock(&console_lock);
 	} else {
 		while (!spin_trylock(&console_lock))

@@ -88,7 +88,9 @@ void stop_machine(void (*fn)(void *), void *arg, bool (*may_stop)(struct trap_fr
 	__atomic_store_n(&stop.active, true, __ATOMIC_RELEASE);
 	gather(others);
 	local_irq_save(flags);
+	this_cpu()->stopping_others = true;	/* a stopped CPU may hold a lock fn needs */
 	fn(arg);
+	this_cpu()->stopping_others = false;
 	native_serialize();
 	__atomic_store_n(&stop.active, false, __ATOMIC_RELEASE);
 	local_irq_restore(flags);

@@ -37,7 +37,10 @@ uint32_t cpus_online_but_me(void);
  * the frame's rip forward); if not, it is interrupted again a little later.
  * Each CPU executes a serializing instruction before it goes on, so that it
  * runs code fn changed as changed (the Intel SDM's rule for cross-modifying
- * code).  Call it with interrupts on and no spinlock held.
+ * code).  Call it with interrupts on and no spinlock held.  fn must take no
+ * lock that a stopped CPU may hold (it may have been interrupted inside
+ * one): the patcher's text_poke takes none, and printk waits only a
+ * bounded time.
  */
 struct trap_frame;
 void stop_machine(void (*fn)(void *), void *arg, bool (*may_stop)(struct trap_frame *f));

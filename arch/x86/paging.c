@@ -102,20 +102,39 @@ static void flush_after_change(unsigned long va, bool everywhere)
 		flush_tlb_multi(cpus_online_but_me(), va);
 }
 
+/*
+ * A shared mapping is changed under pt_lock.  A private one (everywhere ==
+ * false: the text-poke alias) is not: only the CPU that patches touches its
+ * entry, and its tables exist from the boot pass, made while one CPU ran.
+ * That matters because the patcher runs inside stop_machine, where a
+ * stopped CPU may have been interrupted holding pt_lock.
+ */
+static void pt_lock_if(bool shared)
+{
+	if (shared)
+		spin_lock(&pt_lock);
+}
+
+static void pt_unlock_if(bool shared)
+{
+	if (shared)
+		spin_unlock(&pt_lock);
+}
+
 static int set_mapping(unsigned long va, phys_addr_t pa, pteval_t prot, bool everywhere)
 {
 	pteval_t *e;
 	bool was_present;
 
-	spin_lock(&pt_lock);
+	pt_lock_if(everywhere);
 	e = walk(va, 1, true);
 	if (!e) {
-		spin_unlock(&pt_lock);
+		pt_unlock_if(everywhere);
 		return -1;
 	}
 	was_present = read_leaf(e) & PTE_P;
 	set_pte(e, make_pte((pa & PTE_ADDR) | prot));
-	spin_unlock(&pt_lock);
+	pt_unlock_if(everywhere);
 	if (was_present)
 		flush_after_change(va, everywhere);
 	return 0;
@@ -126,12 +145,12 @@ static void clear_mapping(unsigned long va, bool everywhere)
 	pteval_t *e;
 	bool was_present;
 
-	spin_lock(&pt_lock);
+	pt_lock_if(everywhere);
 	e = walk(va, 1, false);
 	was_present = e && (read_leaf(e) & PTE_P);
 	if (was_present)
 		pte_clear(e);
-	spin_unlock(&pt_lock);
+	pt_unlock_if(everywhere);
 	if (was_present)
 		flush_after_change(va, everywhere);
 }

@@ -26,6 +26,7 @@ struct cpu_data {
 	struct cpu_work *volatile work;		/* kernel/smp.c: what to run next */
 	uint8_t *stack_top;			/* its kernel stack (not the boot CPU's) */
 	void *backend;				/* the backend's own per-CPU record, if any */
+	bool stopping_others;			/* inside stop_machine's fn (kernel/smp.c) */
 };
 
 extern struct cpu_data cpu_data[MAX_CPUS];
