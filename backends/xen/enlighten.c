@@ -88,8 +88,10 @@ void xen_start_kernel(start_info_t *si, unsigned long xen_rsp)
 
 	/* %gs first: this_cpu() reads %gs:0, and a panic uses it (arch/x86/percpu.h). */
 	if (HYPERVISOR_set_segment_base(SEGBASE_GS_KERNEL, (unsigned long)&cpu_data[0]))
-		for (;;)	/* nothing works yet, not even a message */
-			HYPERVISOR_sched_op(SCHEDOP_shutdown, &(struct sched_shutdown){ SHUTDOWN_crash });
+		for (;;)	/* nothing works yet, not even a message or the hypercall count */
+			xen_hypercall_uncounted(__HYPERVISOR_sched_op, SCHEDOP_shutdown,
+						(unsigned long)&(struct sched_shutdown){ SHUTDOWN_crash },
+						0, 0, 0);
 	xen_entered = true;
 	pvops_claim(&xen_backend, why);	/* before any pv op runs: see above */
 	platform = &xen_platform;	/* a panic from here on reaches Xen */
@@ -125,10 +127,10 @@ static void xen_install(void)
 	xen_fill_pv_ops(&pv_ops);
 }
 
-/* For `bench` and the tests: every hypercall goes through one counter. */
+/* For `bench` and the tests: every hypercall is counted (per CPU; this is the sum). */
 static uint64_t xen_hypercalls(void)
 {
-	return xen_hypercall_count;
+	return xen_hypercalls_total();
 }
 
 const struct pv_backend xen_backend = {

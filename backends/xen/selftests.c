@@ -66,7 +66,7 @@ SELFTEST(test_xen_pt_pinned, "xen: page-table pages are pinned and read-only; wr
 /* n updates of n ptes; returns the hypercalls they took. */
 static uint64_t update_ptes(phys_addr_t page, int n, bool lazy)
 {
-	uint64_t before = xen_hypercall_count;
+	uint64_t before = xen_hypercalls_here();
 
 	if (lazy)
 		lazy_mmu_enter();
@@ -74,7 +74,7 @@ static uint64_t update_ptes(phys_addr_t page, int n, bool lazy)
 		set_pte(lookup_pte(TEST_VA + (unsigned long)i * PAGE_SIZE), make_pte(page | PAGE_KERNEL_RO));
 	if (lazy)
 		lazy_mmu_leave();
-	return xen_hypercall_count - before;
+	return xen_hypercalls_here() - before;
 }
 
 SELFTEST(test_xen_lazy_batches, "xen: lazy-MMU mode batches pte updates into fewer hypercalls")
