@@ -13,7 +13,7 @@
  *
  * Lazy-MMU mode queues the updates (and TLB flushes) into one multicall,
  * flushed on leave or when full.  Each CPU has its own queue, and its own
- * cr3.
+ * cr3; other vCPUs' TLBs are flushed by Xen (MMUEXT_*_MULTI), no IPI.
  *
  * xen_memory_init adopts Xen's bootstrap tables as kernel_pgd and builds
  * the direct map with arch/x86/paging.c's own map_page, all of it through
@@ -24,6 +24,7 @@
 #include "backends/xen/mmu.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/tlb.h"
 #include "kernel/options.h"
 #include "kernel/printk.h"
 
@@ -230,6 +231,27 @@ void xen_flush_tlb_local(void)
 	xen_mmuext(&op, "MMUEXT_TLB_FLUSH_LOCAL", 0);
 }
 
+/*
+ * Other CPUs' TLBs: Xen knows which physical CPUs each vCPU's entries may
+ * be on, flushes them there and returns when it is done.  No IPI, and a
+ * vCPU that is preempted or blocked costs nothing (its TLB is flushed
+ * where it last ran).  The bit for CPU n is vCPU n (smp.c keeps them equal).
+ */
+void xen_flush_tlb_multi(uint32_t cpus, unsigned long va)
+{
+	xen_ulong_t mask = cpus;
+	struct mmuext_op op = { .cmd = va == TLB_FLUSH_ALL ? MMUEXT_TLB_FLUSH_MULTI
+							   : MMUEXT_INVLPG_MULTI,
+				.arg1.linear_addr = va };
+
+	if (!cpus)
+		return;
+	set_xen_guest_handle(op.arg2.vcpumask, &mask);
+	xen_lazy_mmu_flush();		/* the queued updates first, then the flush */
+	xen_check(HYPERVISOR_mmuext_op(&op, 1), "mmuext_op(%s %lx, vCPUs %#x)",
+		  va == TLB_FLUSH_ALL ? "MMUEXT_TLB_FLUSH_MULTI" : "MMUEXT_INVLPG_MULTI", va, cpus);
+}
+
 unsigned long xen_read_cr2(void)
 {
 	return xen_vcpu()->arch.cr2;	/* Xen stores the fault address here */
@@ -238,6 +260,12 @@ unsigned long xen_read_cr2(void)
 unsigned long xen_read_cr3(void)
 {
 	return xen_cr3[smp_processor_id()];
+}
+
+/* A starting vCPU's: smp.c gives it the kernel's page tables. */
+void xen_set_cr3_of(int cpu, unsigned long pa)
+{
+	xen_cr3[cpu] = pa & PTE_ADDR;
 }
 
 

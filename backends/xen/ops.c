@@ -1,8 +1,9 @@
 /*
- * The xen backend's pv_ops table: irq, cpu, apic and time ops here; the MMU ops in
- * mmu.c.  A PV kernel runs in ring 3, so "cli" becomes a byte in shared
- * memory (the vCPU's event-upcall mask), "hlt" a SCHEDOP_block, and the
- * instructions Xen does not let a guest have panic with a clear message.
+ * The xen backend's pv_ops table: irq and cpu ops here; the MMU ops in
+ * mmu.c, time in events.c, IPIs in smp.c.  A PV kernel runs in ring 3, so
+ * "cli" becomes a byte in shared memory (the vCPU's event-upcall mask),
+ * "hlt" a SCHEDOP_block, and the instructions Xen does not let a guest have
+ * panic with a clear message.
  *
  * Callee-save slots hold PV_CALLEE_SAVE_THUNK thunks around the C
  * functions.  The irq ops have no inline form: a site is 6 bytes, and the
@@ -12,6 +13,7 @@
 #include "backends/xen/events.h"
 #include "backends/xen/mmu.h"
 #include "backends/xen/ops.h"
+#include "backends/xen/smp.h"
 #include "kernel/printk.h"
 #include "kernel/exit.h"
 
@@ -127,14 +129,6 @@ static void xen_load_tr(unsigned int sel)
 /* Nothing to wait for (no ISA bus of ours), nothing to write back (Xen's job). */
 void xen_nop(void) { }
 
-/* ---- apic: events replace the LAPIC ---- */
-
-/* One vCPU, so no one to send an IPI to (an SMP guest would use an event channel). */
-static void xen_send_ipi(int cpu, int vector)
-{
-	panic("xen: send_ipi(cpu %d, vector %#x): pvos runs one vCPU under Xen", cpu, vector);
-}
-
 /*
  * Nothing at all: io_delay and wbinvd (above), and apic.eoi, since an event
  * is acknowledged by clearing its pending bit (events.c), not by an EOI.
@@ -170,6 +164,7 @@ void xen_fill_pv_ops(struct pv_ops *ops)
 	ops->mmu.pte_clear = CS(xen_pte_clear);
 	ops->mmu.flush_tlb_one = CS(xen_flush_tlb_one);
 	ops->mmu.flush_tlb_local = CS(xen_flush_tlb_local);
+	ops->mmu.flush_tlb_multi = xen_flush_tlb_multi;
 	ops->mmu.make_pte = CS(xen_make_pte);
 	ops->mmu.pte_val = CS(xen_pte_val);
 	ops->mmu.alloc_pt = xen_alloc_pt;

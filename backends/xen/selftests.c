@@ -13,6 +13,7 @@
 #include "backends/xen/console.h"
 #include "backends/xen/events.h"
 #include "backends/xen/mmu.h"
+#include "kernel/smp.h"
 #include "pvops/select.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/traps.h"
@@ -105,15 +106,16 @@ SELFTEST(test_xen_lazy_batches, "xen: lazy-MMU mode batches pte updates into few
 
 SELFTEST(test_xen_timer_events, "xen: VIRQ_TIMER events arrive and drive the tick")
 {
-	uint64_t e0 = xen_timer_events, t0 = ticks(), deadline = sched_clock() + 2000000000ULL;
+	volatile uint64_t *events = &xen_timer_events[smp_processor_id()];
+	uint64_t e0 = *events, t0 = ticks(), deadline = sched_clock() + 2000000000ULL;
 
 	if (!under_xen(t))
 		return;
-	while (xen_timer_events < e0 + 5 && sched_clock() < deadline)
+	while (*events < e0 + 5 && sched_clock() < deadline)
 		safe_halt();
-	st_check(t, xen_timer_events >= e0 + 5, "%lu timer events in 2 s", xen_timer_events - e0);
-	st_check(t, ticks() - t0 == xen_timer_events - e0, "%lu ticks for %lu events",
-		 ticks() - t0, xen_timer_events - e0);
+	st_check(t, *events >= e0 + 5, "%lu timer events in 2 s", *events - e0);
+	st_check(t, ticks() - t0 == *events - e0, "%lu ticks for %lu events", ticks() - t0,
+		 *events - e0);
 }
 
 SELFTEST(test_xen_console, "xen: the console is console_io as dom0, the ring as domU")
@@ -168,4 +170,66 @@ SELFTEST(test_xen_clock, "xen: sched_clock from vcpu_time_info advances; steal t
 	b = sched_clock();
 	st_check(t, b > a, "sched_clock went from %lu to %lu", a, b);
 	st_check(t, steal_clock(0) < b + 1000000000ULL, "steal time %lu exceeds uptime", steal_clock(0));
+}
+
+/* ---- several vCPUs ---- */
+
+static bool several_vcpus(struct st_ctx *t)
+{
+	if (!under_xen(t))
+		return false;
+	if (nr_cpus_online < 2) {
+		st_skip(t, "one vCPU: boot Xen with dom0_max_vcpus=2 or more");
+		return false;
+	}
+	return true;
+}
+
+static struct {
+	volatile struct vcpu_info *used;	/* what the irq ops use */
+	uint8_t record_pending, slot_pending;	/* after an event while masked */
+} probe[MAX_CPUS];
+
+/* With events masked, an IPI to itself: where does Xen flag it pending? */
+static void probe_vcpu_info(void *arg)
+{
+	int me = smp_processor_id();
+	volatile struct vcpu_info *slot = &xen_shared_info->vcpu_info[me];
+	unsigned long flags;
+
+	(void)arg;
+	local_irq_save(flags);
+	probe[me].used = xen_vcpu();
+	slot->evtchn_upcall_pending = 0;
+	apic_send_ipi(me, VEC_IPI_CALL);
+	probe[me].record_pending = xen_cpus[me].vcpu_info.evtchn_upcall_pending;
+	probe[me].slot_pending = slot->evtchn_upcall_pending;
+	local_irq_restore(flags);	/* the upcall takes it: a wake-up with nothing to do */
+}
+
+/*
+ * After VCPUOP_register_vcpu_info Xen keeps a vCPU's vcpu_info in pvos's
+ * per-CPU record, no longer in the shared info page: an event that comes
+ * while the vCPU has events masked is flagged in the record, and the old
+ * slot stays as pvos left it.
+ */
+SELFTEST(test_xen_vcpu_info, "xen: each vCPU's vcpu_info is its own, in its per-CPU record")
+{
+	if (!several_vcpus(t))
+		return;
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
+		if (!cpu_online(cpu))
+			continue;
+		if (cpu == smp_processor_id())
+			probe_vcpu_info(NULL);
+		else
+			smp_call(cpu, probe_vcpu_info, NULL);
+		st_check(t, probe[cpu].used == &xen_cpus[cpu].vcpu_info,
+			 "CPU %d's irq ops use the vcpu_info at %p, not its record's", cpu,
+			 (void *)probe[cpu].used);
+		st_check(t, probe[cpu].record_pending == 1,
+			 "CPU %d: an event while masked left its record's upcall_pending at 0", cpu);
+		st_check(t, probe[cpu].slot_pending == 0,
+			 "CPU %d: Xen flagged the event in the shared info page's slot", cpu);
+	}
 }
