@@ -1,9 +1,9 @@
 /*
  * The xen backend's pv_ops table: irq and cpu ops here; the MMU ops in
- * mmu.c, time in events.c, IPIs in smp.c.  A PV kernel runs in ring 3, so
- * "cli" becomes a byte in shared memory (the vCPU's event-upcall mask),
- * "hlt" a SCHEDOP_block, and the instructions Xen does not let a guest have
- * panic with a clear message.
+ * mmu.c, time in events.c, IPIs in smp.c, lock.wait and lock.kick in
+ * spinlock.c.  A PV kernel runs in ring 3, so "cli" becomes a byte in
+ * shared memory (the vCPU's event-upcall mask), "hlt" a SCHEDOP_block, and
+ * the instructions Xen does not let a guest have panic with a clear message.
  *
  * Callee-save slots hold PV_CALLEE_SAVE_THUNK thunks around the C
  * functions.  The irq ops have no inline form: a site is 6 bytes, and the
@@ -14,6 +14,7 @@
 #include "backends/xen/mmu.h"
 #include "backends/xen/ops.h"
 #include "backends/xen/smp.h"
+#include "backends/xen/spinlock.h"
 #include "kernel/printk.h"
 #include "kernel/exit.h"
 
@@ -141,9 +142,10 @@ DEF_PV_INSN(xen_insn_eoi, apic.eoi, xen_nop, PV_CLB_NONE, "");
 #define CS(fn) ((struct pv_callee_save){ .func = fn##_thunk })
 
 /*
- * Start from the native table (so the spinlock ops, which are plain memory
- * operations, and any op added later stay as they were), then replace every
- * op that is privileged.
+ * Start from the native table (so that any op added later stays as it
+ * was), then replace every op that is privileged, and give the spinlocks a
+ * way to sleep and to wake (used once xen_trap_init installs the pv ticket
+ * lock; with pvspin=off the locks stay native and these go unused).
  */
 void xen_fill_pv_ops(struct pv_ops *ops)
 {
@@ -172,6 +174,8 @@ void xen_fill_pv_ops(struct pv_ops *ops)
 	ops->mmu.lazy_mmu_enter = xen_lazy_mmu_enter;
 	ops->mmu.lazy_mmu_flush = xen_lazy_mmu_flush;
 	ops->mmu.lazy_mmu_leave = xen_lazy_mmu_leave;
+	ops->lock.wait = xen_lock_wait;
+	ops->lock.kick = xen_lock_kick;
 	ops->cpu.cpuid = xen_cpuid;
 	ops->cpu.rdmsr = xen_rdmsr;
 	ops->cpu.wrmsr = xen_wrmsr;

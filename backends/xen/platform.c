@@ -17,7 +17,7 @@
 #include "kernel/printk.h"
 #include "kernel/exit.h"
 #include "arch/x86/io.h"
-
+#include "pvops/pvlock.h"
 
 /* NMI (2), #DF (8) and #MC (18) stay with Xen; 15 and 20-31 are reserved or unused. */
 static const uint8_t xen_trap_vectors[] = { 0, 1, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 16, 17, 19 };
@@ -73,7 +73,9 @@ static void xen_trap_init(void)
 	xen_events_init();
 	printk("traps: Xen trap table (%zu vectors), event callback at %lx\n",
 	       ARRAY_SIZE(xen_trap_vectors), (unsigned long)xen_hypervisor_callback);
-	xen_cpu_init(0);	/* the boot vCPU's IPI channels */
+	xen_cpu_init(0);	/* the boot vCPU's IPI and lock-kick channels */
+	/* Here because the command line (pvspin=) is read, and nothing is patched yet. */
+	pvlock_install("xen");
 }
 
 /*

@@ -13,6 +13,7 @@
 #include "backends/xen/console.h"
 #include "backends/xen/events.h"
 #include "backends/xen/mmu.h"
+#include "backends/xen/spinlock.h"
 #include "kernel/smp.h"
 #include "pvops/select.h"
 #include "arch/x86/mm.h"
@@ -232,4 +233,74 @@ SELFTEST(test_xen_vcpu_info, "xen: each vCPU's vcpu_info is its own, in its per-
 		st_check(t, probe[cpu].slot_pending == 0,
 			 "CPU %d: Xen flagged the event in the shared info page's slot", cpu);
 	}
+}
+
+static volatile uint16_t kick_word;
+static volatile bool waiter_ready;
+static volatile unsigned int wait_calls;
+
+/*
+ * Any event raising this vCPU's upcall_pending ends SCHEDOP_poll, masked or
+ * not (spinlock.c).  With events masked and upcall_pending already raised
+ * (an IPI to itself), only the kick can: one call, however long.
+ */
+static void wait_for_kick(void *arg)
+{
+	unsigned long flags;
+
+	(void)arg;
+	local_irq_save(flags);
+	apic_send_ipi(smp_processor_id(), VEC_IPI_CALL);
+	wait_calls = 0;
+	__atomic_store_n(&waiter_ready, true, __ATOMIC_RELEASE);
+	do {
+		wait_calls++;
+		lock_wait(&kick_word, 1);
+	} while (kick_word != 1);
+	local_irq_restore(flags);
+}
+
+static uint64_t sum(const volatile uint64_t *per_cpu)
+{
+	uint64_t n = 0;
+
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
+		n += per_cpu[cpu];
+	return n;
+}
+
+static int another_cpu(void)
+{
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
+		if (cpu_online(cpu) && cpu != smp_processor_id())
+			return cpu;
+	return -1;
+}
+
+SELFTEST(test_xen_lock_kick, "xen: lock.wait sleeps in SCHEDOP_poll until lock.kick's event")
+{
+	struct cpu_work w = { .fn = wait_for_kick };
+	uint64_t deadline = sched_clock() + 2000000000ULL, polls;
+	int cpu;
+
+	if (!several_vcpus(t))
+		return;
+	cpu = another_cpu();
+	polls = xen_lock_polls[cpu];
+	kick_word = 0;
+	waiter_ready = false;
+	smp_run(cpu, &w);
+	while (!__atomic_load_n(&waiter_ready, __ATOMIC_ACQUIRE) && sched_clock() < deadline)
+		safe_halt();
+	udelay(20000);			/* time for it to fall asleep */
+	kick_word = 1;
+	lock_kick(cpu);
+	while (!__atomic_load_n(&w.done, __ATOMIC_ACQUIRE) && sched_clock() < deadline)
+		asm volatile("pause");
+	st_check(t, w.done, "CPU %d is still waiting 2 s after its kick", cpu);
+	st_check(t, wait_calls == 1, "CPU %d called lock.wait %u times, want 1: it did not sleep",
+		 cpu, wait_calls);
+	printk("xen: CPU %d slept in SCHEDOP_poll %lu time(s) until the kick; pv spinlocks so far: "
+	       "%lu polls, %lu kicks\n", cpu, xen_lock_polls[cpu] - polls, sum(xen_lock_polls),
+	       sum(xen_lock_kicks));
 }

@@ -25,6 +25,7 @@
 #include "backends/xen/mmu.h"
 #include "backends/xen/platform.h"
 #include "backends/xen/smp.h"
+#include "backends/xen/spinlock.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/traps.h"
 #include "kernel/smp.h"
@@ -96,6 +97,7 @@ void xen_cpu_init(int cpu)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(xen_ipi_vectors); i++)
 		xen_ipi_ports[cpu][i] = xen_evtchn_bind_ipi(cpu, xen_ipi_event, "IPI");
+	xen_spinlock_init_cpu(cpu);
 }
 
 /* ---- starting vCPUs ---- */
