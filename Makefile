@@ -159,7 +159,7 @@ build/xen/xen: | ensure-deps
 .PHONY: run-xen
 run-xen: $(B)/pvos.elf build/xen/xen
 	@echo "run-xen: Xen 4.17 in QEMU (TCG), pvos as PV dom0; quit with Ctrl-A X"
-	$(QEMU) -machine pc -cpu max,-smap -m 512 -no-reboot $(QEMU_DISPLAY) -serial mon:stdio \
+	$(QEMU) -machine pc -cpu max,-smap -m 512 -smp $(or $(SMP),1) -no-reboot $(QEMU_DISPLAY) -serial mon:stdio \
 		-device isa-debug-exit,iobase=0xf4,iosize=4 -kernel build/xen/xen \
 		-append "$(XEN_CMDLINE)" -initrd "$(B)/pvos.elf $(ARGS)"; \
 	st=$$?; echo "run-xen: QEMU exited with $$st (1 = pvos passed, 3 = pvos failed)"

@@ -62,6 +62,17 @@ void timer_init_cpu(void)
 	lapic_timer_start(lapic_count_per_tick);
 }
 
+/*
+ * The TSC's rate from a hypervisor that says it (Xen's vcpu_time_info),
+ * for a platform that does not run timer_init's calibration: udelay and
+ * lockdebug count TSC ticks.
+ */
+void tsc_set_khz(uint64_t khz)
+{
+	tsc_hz_khz = khz ? khz : 1;
+	tsc_mult = (1000000ULL << 32) / tsc_hz_khz;
+}
+
 /* TSC-timed wait (the TSC runs at the same rate on every CPU QEMU and KVM give). */
 void udelay(uint64_t us)
 {

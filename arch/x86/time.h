@@ -11,6 +11,7 @@ void timer_init_cpu(void);		/* another CPU's tick, once the boot CPU calibrated 
 void udelay(uint64_t us);
 uint64_t ticks(void);
 uint64_t tsc_khz(void);
+void tsc_set_khz(uint64_t khz);		/* a hypervisor's figure instead of calibrating */
 uint64_t tsc_sched_clock(void);		/* time.sched_clock, natively */
 
 #endif

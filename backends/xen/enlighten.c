@@ -10,13 +10,14 @@
  * into struct boot_info, and run the same kmain as every other entry path.
  *
  * Also here: the backend's descriptor (pvops=auto on bare hardware must
- * find xen absent).
+ * find xen absent).  The other vCPUs start in smp.c.
  */
 #include "backends/xen/xen.h"
 #include "backends/xen/console.h"
 #include "backends/xen/mmu.h"
 #include "backends/xen/ops.h"
 #include "backends/xen/platform.h"
+#include "backends/xen/smp.h"
 #include "kernel/boot_info.h"
 #include "kernel/main.h"
 #include "kernel/printk.h"
@@ -73,8 +74,8 @@ static void xen_fill_boot_info(unsigned long xen_rsp)
 			MEM_RAM);
 }
 
-/* A dom0 may use I/O ports once its virtual IOPL allows (the exit port). */
-static void xen_set_iopl(void)
+/* A dom0 may use I/O ports once its virtual IOPL allows (the exit port); per vCPU. */
+void xen_set_iopl(void)
 {
 	struct physdev_set_iopl iopl = { .iopl = 1 };
 
@@ -88,8 +89,11 @@ void xen_start_kernel(start_info_t *si, unsigned long xen_rsp)
 
 	/* %gs first: this_cpu() reads %gs:0, and a panic uses it (arch/x86/percpu.h). */
 	if (HYPERVISOR_set_segment_base(SEGBASE_GS_KERNEL, (unsigned long)&cpu_data[0]))
-		for (;;)	/* nothing works yet, not even a message */
-			HYPERVISOR_sched_op(SCHEDOP_shutdown, &(struct sched_shutdown){ SHUTDOWN_crash });
+		for (;;)	/* nothing works yet, not even a message or the hypercall count */
+			xen_hypercall_uncounted(__HYPERVISOR_sched_op, SCHEDOP_shutdown,
+						(unsigned long)&(struct sched_shutdown){ SHUTDOWN_crash },
+						0, 0, 0);
+	cpu_data[0].backend = &xen_cpus[0];
 	xen_entered = true;
 	pvops_claim(&xen_backend, why);	/* before any pv op runs: see above */
 	platform = &xen_platform;	/* a panic from here on reaches Xen */
@@ -99,6 +103,12 @@ void xen_start_kernel(start_info_t *si, unsigned long xen_rsp)
 	xen_is_dom0 = si->flags & SIF_INITDOMAIN;
 	xen_map_shared_info();
 	xen_console_init();
+	/*
+	 * Until now the irq ops read and wrote xen_cpus[0]'s copy, which Xen
+	 * did not look at (its own, in the shared info page, kept events
+	 * masked, as Xen starts a PV kernel).  Registering copies Xen's over it.
+	 */
+	xen_register_vcpu_info(0);
 	ver = HYPERVISOR_xen_version(XENVER_version, NULL);
 	xen_check(ver, "xen_version(XENVER_version)");
 	snprintf(why, sizeof(why), "entered through the Xen PV entry point; %s, Xen %ld.%ld",
@@ -125,10 +135,10 @@ static void xen_install(void)
 	xen_fill_pv_ops(&pv_ops);
 }
 
-/* For `bench` and the tests: every hypercall goes through one counter. */
+/* For `bench` and the tests: every hypercall is counted (per CPU; this is the sum). */
 static uint64_t xen_hypercalls(void)
 {
-	return xen_hypercall_count;
+	return xen_hypercalls_total();
 }
 
 const struct pv_backend xen_backend = {
@@ -138,5 +148,6 @@ const struct pv_backend xen_backend = {
 	.detect = xen_detect,
 	.install = xen_install,
 	.hypercalls = xen_hypercalls,
+	.cpu_init = xen_cpu_init,
 };
 PV_BACKEND(xen_backend);

@@ -2,15 +2,23 @@
  * Event channels and time under Xen.
  *
  * Xen has no interrupt vectors for a PV guest: it sets bits.  An event on
- * port p sets bit p of shared_info's evtchn_pending, the word's bit in the
- * vCPU's evtchn_pending_sel, and evtchn_upcall_pending; then, unless the
- * vCPU's mask is set, it calls the event callback (xen_entry.S), which
- * reaches xen_upcall() through trap_dispatch.  The upcall walks the two
- * levels of bits, clears each pending bit (that is the acknowledgement, so
- * the apic.eoi op does nothing) and runs the port's handler.
+ * port p sets bit p of shared_info's evtchn_pending; unless the port is
+ * masked, also the word's bit in the evtchn_pending_sel of the vCPU the
+ * port is bound to, and that vCPU's evtchn_upcall_pending; then, unless
+ * the vCPU's own mask is set, Xen calls its event callback (xen_entry.S),
+ * which reaches xen_upcall() through trap_dispatch.  The upcall walks the
+ * two levels of bits, clears each pending bit (that is the acknowledgement,
+ * so the apic.eoi op does nothing) and runs the port's handler.
  *
- * The tick: VIRQ_TIMER bound to a port, a one-shot set_timer_op deadline
- * re-armed on each event.  The clock: vcpu_time_info, read with the pvclock
+ * The pending bits are shared by every vCPU, the selectors are not: a word
+ * this vCPU's selector names may also hold another vCPU's pending port,
+ * which this one must leave alone (its owner's selector names the word
+ * too, and its owner handles it).  So each port records the vCPU it is
+ * bound to, and an upcall takes only its own (Linux's cpu_evtchn_mask).
+ *
+ * Time: VIRQ_TIMER is per vCPU.  Each binds its own and re-arms a one-shot
+ * set_timer_op deadline on each event; each event is one tick of that
+ * CPU.  The clock is the vCPU's vcpu_time_info, read with the pvclock
  * version protocol (backends/common/pvclock.c).
  */
 #include "backends/xen/xen.h"
@@ -26,21 +34,29 @@
 #define XEN_MAX_PORTS	256	/* more than pvos binds; a higher port panics */
 #define BITS_PER_WORD	64
 
-static xen_evtchn_handler_t xen_handlers[XEN_MAX_PORTS];
-volatile uint64_t xen_timer_events;
+static struct {
+	xen_evtchn_handler_t handler;
+	uint8_t cpu;		/* the vCPU it notifies: 0 for one pvos did not bind */
+} xen_ports[XEN_MAX_PORTS];
 
-static void xen_dispatch_port(unsigned int port)
+static int xen_port_cpu(unsigned int port)
 {
-	if (port < XEN_MAX_PORTS && xen_handlers[port])
-		xen_handlers[port](port);
+	return port < XEN_MAX_PORTS ? xen_ports[port].cpu : 0;
+}
+
+static void xen_dispatch_port(unsigned int port, struct trap_frame *f)
+{
+	if (port < XEN_MAX_PORTS && xen_ports[port].handler)
+		xen_ports[port].handler(port, f);
 	else
 		printk("xen: event on unbound port %u\n", port);
 }
 
-/* One pass over the pending words the selector names. */
-static void xen_scan_pending(unsigned long sel)
+/* One pass over the pending words the selector names; this vCPU's ports only. */
+static void xen_scan_pending(unsigned long sel, struct trap_frame *f)
 {
 	volatile struct shared_info *s = xen_shared_info;
+	int me = smp_processor_id();
 
 	while (sel) {
 		unsigned int w = (unsigned int)__builtin_ctzl(sel);
@@ -52,8 +68,10 @@ static void xen_scan_pending(unsigned long sel)
 			unsigned int b = (unsigned int)__builtin_ctzl(pend);
 
 			pend &= pend - 1;
+			if (xen_port_cpu(w * BITS_PER_WORD + b) != me)
+				continue;
 			__atomic_fetch_and(&s->evtchn_pending[w], ~(1UL << b), __ATOMIC_SEQ_CST);
-			xen_dispatch_port(w * BITS_PER_WORD + b);
+			xen_dispatch_port(w * BITS_PER_WORD + b, f);
 		}
 	}
 }
@@ -63,23 +81,68 @@ static void xen_upcall(struct trap_frame *f)
 {
 	volatile struct vcpu_info *v = xen_vcpu();
 
-	(void)f;
 	while (v->evtchn_upcall_pending) {
 		v->evtchn_upcall_pending = 0;
-		xen_scan_pending(__atomic_exchange_n(&v->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST));
+		xen_scan_pending(__atomic_exchange_n(&v->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST), f);
 	}
 }
 
-void xen_evtchn_bind(unsigned int port, xen_evtchn_handler_t h)
+/* Masking is the guest's own bit to set; unmasking needs Xen (EVTCHNOP_unmask). */
+static void xen_evtchn_mask(unsigned int port)
+{
+	__atomic_fetch_or(&xen_shared_info->evtchn_mask[port / BITS_PER_WORD],
+			  1UL << (port % BITS_PER_WORD), __ATOMIC_SEQ_CST);
+}
+
+void xen_evtchn_bind(unsigned int port, int cpu, xen_evtchn_handler_t h)
 {
 	struct evtchn_unmask unmask = { .port = port };
 
 	if (port >= XEN_MAX_PORTS)
 		panic("xen: event channel port %u is beyond the %d pvos handles", port,
 		      XEN_MAX_PORTS);
-	xen_handlers[port] = h;
+	xen_ports[port].cpu = (uint8_t)cpu;
+	xen_ports[port].handler = h;
+	if (!h) {
+		xen_evtchn_mask(port);
+		return;
+	}
 	xen_check(HYPERVISOR_event_channel_op(EVTCHNOP_unmask, &unmask),
 		  "event_channel_op(EVTCHNOP_unmask port %u)", port);
+}
+
+unsigned int xen_evtchn_bind_ipi(int cpu, xen_evtchn_handler_t h, const char *what)
+{
+	struct evtchn_bind_ipi bind = { .vcpu = (uint32_t)cpu };
+
+	xen_check(HYPERVISOR_event_channel_op(EVTCHNOP_bind_ipi, &bind),
+		  "event_channel_op(EVTCHNOP_bind_ipi %s, vCPU %d)", what, cpu);
+	xen_evtchn_bind(bind.port, cpu, h);
+	return bind.port;
+}
+
+void xen_evtchn_send(unsigned int port, const char *what)
+{
+	struct evtchn_send send = { .port = port };
+
+	xen_check(HYPERVISOR_event_channel_op(EVTCHNOP_send, &send),
+		  "event_channel_op(EVTCHNOP_send %s, port %u)", what, port);
+}
+
+void xen_evtchn_clear(unsigned int port)
+{
+	__atomic_fetch_and(&xen_shared_info->evtchn_pending[port / BITS_PER_WORD],
+			   ~(1UL << (port % BITS_PER_WORD)), __ATOMIC_SEQ_CST);
+}
+
+/* Sleep until port is pending (masked or not), or until an event this vCPU may take. */
+void xen_evtchn_poll(unsigned int port)
+{
+	evtchn_port_t p = port;
+	struct sched_poll poll = { .nr_ports = 1, .timeout = 0 };	/* no timeout */
+
+	set_xen_guest_handle(poll.ports, &p);
+	xen_check(HYPERVISOR_sched_op(SCHEDOP_poll, &poll), "sched_op(SCHEDOP_poll port %u)", port);
 }
 
 void xen_events_init(void)
@@ -90,6 +153,13 @@ void xen_events_init(void)
 /* ---- time ---- */
 
 static uint64_t xen_clock_base;
+volatile uint64_t xen_timer_events[MAX_CPUS];
+
+static struct {
+	uint64_t next_tick;
+	struct vcpu_runstate_info runstate;	/* Xen writes it as the vCPU runs */
+	bool have_runstate;
+} xen_time[MAX_CPUS];
 
 /* Xen's system time: nanoseconds since Xen booted, the timer's time base. */
 static uint64_t xen_system_time(void)
@@ -102,18 +172,15 @@ uint64_t xen_sched_clock(void)
 	return xen_system_time() - xen_clock_base;
 }
 
-/* Steal time: how long this vCPU was runnable but not running, or offline. */
-static struct vcpu_runstate_info xen_runstate;
-static bool xen_have_runstate;
-
+/* Steal time: how long CPU `cpu` was runnable but not running, or offline. */
 uint64_t xen_steal_clock(int cpu)
 {
-	volatile struct vcpu_runstate_info *r = &xen_runstate;
+	volatile struct vcpu_runstate_info *r;
 	uint64_t entry, steal;
 
-	(void)cpu;
-	if (!xen_have_runstate)
+	if (cpu < 0 || cpu >= MAX_CPUS || !xen_time[cpu].have_runstate)
 		return 0;
+	r = &xen_time[cpu].runstate;
 	do {
 		entry = r->state_entry_time;
 		barrier();
@@ -123,51 +190,68 @@ uint64_t xen_steal_clock(int cpu)
 	return steal;
 }
 
-static void xen_runstate_init(void)
+static void xen_runstate_init(int cpu)
 {
-	struct vcpu_register_runstate_memory_area area = { .addr.v = &xen_runstate };
-	long rc = HYPERVISOR_vcpu_op(VCPUOP_register_runstate_memory_area, 0, &area);
+	struct vcpu_register_runstate_memory_area area = { .addr.v = &xen_time[cpu].runstate };
 
-	xen_check(rc, "vcpu_op(VCPUOP_register_runstate_memory_area)");
-	xen_have_runstate = true;
+	xen_check(HYPERVISOR_vcpu_op(VCPUOP_register_runstate_memory_area, cpu, &area),
+		  "vcpu_op(VCPUOP_register_runstate_memory_area vCPU %d)", cpu);
+	xen_time[cpu].have_runstate = true;
 }
 
 #define XEN_TICK_NS	(1000000000ULL / TIMER_HZ)
-static uint64_t xen_next_tick;
 
+/* set_timer_op sets the calling vCPU's timer: each CPU arms its own. */
 static void xen_arm_timer(void)
 {
-	uint64_t now = xen_system_time();
+	uint64_t now = xen_system_time(), *next = &xen_time[smp_processor_id()].next_tick;
 
-	xen_next_tick += XEN_TICK_NS;
-	if (xen_next_tick <= now)	/* fell behind (a slow emulator): skip, don't burst */
-		xen_next_tick = now + XEN_TICK_NS;
-	xen_check(HYPERVISOR_set_timer_op(xen_next_tick), "set_timer_op(%lu)", xen_next_tick);
+	*next += XEN_TICK_NS;
+	if (*next <= now)	/* fell behind (a slow emulator): skip, don't burst */
+		*next = now + XEN_TICK_NS;
+	xen_check(HYPERVISOR_set_timer_op(*next), "set_timer_op(%lu)", *next);
 }
 
-static void xen_timer_event(unsigned int port)
+static void xen_timer_event(unsigned int port, struct trap_frame *f)
 {
 	(void)port;
-	xen_timer_events++;
+	(void)f;
+	xen_timer_events[smp_processor_id()]++;
 	this_cpu()->ticks++;
 	xen_arm_timer();
 }
 
+/* This vCPU's tick and steal time: on each CPU, by itself. */
+unsigned int xen_timer_init_cpu(void)
+{
+	int cpu = smp_processor_id();
+	struct evtchn_bind_virq bind = { .virq = VIRQ_TIMER, .vcpu = (uint32_t)cpu };
+
+	/* Xen may start a PV vCPU with a periodic timer; pvos wants only its own. */
+	xen_check(HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, cpu, NULL),
+		  "vcpu_op(VCPUOP_stop_periodic_timer vCPU %d)", cpu);
+	xen_check(HYPERVISOR_event_channel_op(EVTCHNOP_bind_virq, &bind),
+		  "event_channel_op(EVTCHNOP_bind_virq VIRQ_TIMER vCPU %d)", cpu);
+	xen_evtchn_bind(bind.port, cpu, xen_timer_event);
+	xen_runstate_init(cpu);
+	xen_time[cpu].next_tick = xen_system_time();
+	xen_arm_timer();
+	return bind.port;
+}
+
+/*
+ * The boot vCPU's.  Xen says the TSC's rate in vcpu_time_info: time.c takes
+ * it instead of calibrating (udelay and lockdebug's limit count TSC ticks).
+ */
 void xen_timer_init(void)
 {
-	struct evtchn_bind_virq bind = { .virq = VIRQ_TIMER, .vcpu = 0 };
+	uint64_t khz = pvclock_tsc_khz(&xen_vcpu()->time);
+	unsigned int port;
 
 	xen_clock_base = xen_system_time();
-	/* Xen may start a PV vCPU with a periodic timer; pvos wants only its own. */
-	xen_check(HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL),
-		  "vcpu_op(VCPUOP_stop_periodic_timer)");
-	xen_check(HYPERVISOR_event_channel_op(EVTCHNOP_bind_virq, &bind),
-		  "event_channel_op(EVTCHNOP_bind_virq VIRQ_TIMER)");
-	xen_evtchn_bind(bind.port, xen_timer_event);
-	xen_runstate_init();
-	xen_next_tick = xen_system_time();
-	xen_arm_timer();
-	printk("timer: Xen VIRQ_TIMER on event channel %u, set_timer_op at %d Hz; "
+	tsc_set_khz(khz);
+	port = xen_timer_init_cpu();
+	printk("timer: Xen VIRQ_TIMER on event channel %u, set_timer_op at %d Hz, one per vCPU; "
 	       "TSC %lu kHz from vcpu_time_info; steal time from the runstate area\n",
-	       bind.port, TIMER_HZ, pvclock_tsc_khz(&xen_vcpu()->time));
+	       port, TIMER_HZ, khz);
 }

@@ -5,8 +5,9 @@
  * result in %rax (0 or a positive count on success, -errno on failure).
  *
  * Every hypercall pvos makes goes through xen_hypercall(), which counts
- * them (xen_hypercall_count): the self-tests and `make bench` use that to
- * show what batching saves.  The typed wrappers below return the raw
+ * them, per CPU: the self-tests and `make bench` use the counts to show
+ * what batching saves.  (One is not counted: set_segment_base at entry,
+ * which points %gs at the per-CPU area the count needs.)  The typed wrappers below return the raw
  * result, and every caller checks it: most with xen_check(), so that a
  * failure panics naming the hypercall, the operation and the error code;
  * the console, which a panic would need, counts its failures instead
@@ -26,10 +27,13 @@
 #include <xen/version.h>
 
 extern char hypercall_page[];
-extern volatile uint64_t xen_hypercall_count;
 
 long xen_hypercall(unsigned int nr, unsigned long a1, unsigned long a2,
 		   unsigned long a3, unsigned long a4, unsigned long a5);
+long xen_hypercall_uncounted(unsigned int nr, unsigned long a1, unsigned long a2,
+			     unsigned long a3, unsigned long a4, unsigned long a5);
+uint64_t xen_hypercalls_here(void);	/* made by this CPU so far */
+uint64_t xen_hypercalls_total(void);	/* by every CPU */
 
 #define XEN_HC(nr, a1, a2, a3, a4, a5)					\
 	xen_hypercall(__HYPERVISOR_##nr, (unsigned long)(a1), (unsigned long)(a2), \
@@ -63,8 +67,9 @@ static inline long HYPERVISOR_memory_op(int cmd, void *arg)
 { return XEN_HC(memory_op, cmd, arg, 0, 0, 0); }
 static inline long HYPERVISOR_physdev_op(int cmd, void *arg)
 { return XEN_HC(physdev_op, cmd, arg, 0, 0, 0); }
+/* Not counted: the count is per CPU, and this is what sets %gs (enlighten.c). */
 static inline long HYPERVISOR_set_segment_base(int which, unsigned long base)
-{ return XEN_HC(set_segment_base, which, base, 0, 0, 0); }
+{ return xen_hypercall_uncounted(__HYPERVISOR_set_segment_base, (unsigned long)which, base, 0, 0, 0); }
 
 /*
  * xen_check(rc, "what"): panic unless rc >= 0, naming the hypercall and

@@ -132,7 +132,7 @@ static void xen_map_direct(phys_addr_t pa)
 void xen_memory_init(void)
 {
 	phys_addr_t early_end = xen_early_direct_map(), top = xen_nr_pages << PAGE_SHIFT;
-	uint64_t calls = xen_hypercall_count;
+	uint64_t calls = xen_hypercalls_here();
 
 	paging_adopt(xen_read_cr3());
 	pmm_init();
@@ -144,7 +144,7 @@ void xen_memory_init(void)
 	printk("paging: Xen's boot tables adopted; kernel text RX, rodata RO; direct map of "
 	       "%lu MiB at %lx in 4 KiB pages (%lu by hand), %lu hypercalls\n",
 	       top >> 20, (unsigned long)DIRECT_MAP_BASE, early_end >> 20,
-	       xen_hypercall_count - calls);
+	       xen_hypercalls_here() - calls);
 	if (xen_bad_update_opt)
 		xen_bad_update();
 }

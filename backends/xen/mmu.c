@@ -12,7 +12,8 @@
  *    written into it.
  *
  * Lazy-MMU mode queues the updates (and TLB flushes) into one multicall,
- * flushed on leave or when full.
+ * flushed on leave or when full.  Each CPU has its own queue, and its own
+ * cr3; other vCPUs' TLBs are flushed by Xen (MMUEXT_*_MULTI), no IPI.
  *
  * xen_memory_init adopts Xen's bootstrap tables as kernel_pgd and builds
  * the direct map with arch/x86/paging.c's own map_page, all of it through
@@ -22,6 +23,8 @@
 #include "backends/xen/xen.h"
 #include "backends/xen/mmu.h"
 #include "arch/x86/mm.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/tlb.h"
 #include "kernel/options.h"
 #include "kernel/printk.h"
 
@@ -29,7 +32,7 @@
 
 static unsigned long xen_max_mfn;
 static const unsigned long *xen_m2p;
-static unsigned long xen_cr3;			/* pseudo-physical, as read_cr3 reports */
+static unsigned long xen_cr3[MAX_CPUS];	/* pseudo-physical, as read_cr3 reports */
 
 uint64_t xen_virt_to_machine(const void *va)
 {
@@ -78,13 +81,18 @@ pteval_t xen_pte_val(pteval_t v)
 #define XEN_LAZY_EXT		32
 #define XEN_LAZY_CALLS		16
 
-static struct {
+static struct xen_lazy {
 	bool active;
 	unsigned int nr_upd, nr_ext, nr_mc;
 	mmu_update_t upd[XEN_LAZY_UPDATES];
 	struct mmuext_op ext[XEN_LAZY_EXT];
 	multicall_entry_t mc[XEN_LAZY_CALLS];
-} xen_lazy;
+} xen_lazy_queue[MAX_CPUS];
+
+static struct xen_lazy *xen_lazy(void)
+{
+	return &xen_lazy_queue[smp_processor_id()];
+}
 
 static const char *xen_mc_name(unsigned long op)
 {
@@ -93,14 +101,15 @@ static const char *xen_mc_name(unsigned long op)
 
 void xen_lazy_mmu_flush(void)
 {
-	unsigned int n = xen_lazy.nr_mc;
+	struct xen_lazy *q = xen_lazy();
+	unsigned int n = q->nr_mc;
 
 	if (!n)
 		return;
-	xen_lazy.nr_mc = xen_lazy.nr_upd = xen_lazy.nr_ext = 0;
-	xen_check(HYPERVISOR_multicall(xen_lazy.mc, n), "multicall(%u lazy-MMU batches)", n);
+	q->nr_mc = q->nr_upd = q->nr_ext = 0;
+	xen_check(HYPERVISOR_multicall(q->mc, n), "multicall(%u lazy-MMU batches)", n);
 	for (unsigned int i = 0; i < n; i++) {
-		multicall_entry_t *m = &xen_lazy.mc[i];
+		multicall_entry_t *m = &q->mc[i];
 
 		if ((long)m->result < 0)
 			xen_hypercall_failed((long)m->result, "%s(batched: %lu requests, first ptr %lx)",
@@ -111,16 +120,16 @@ void xen_lazy_mmu_flush(void)
 }
 
 /* Append one request, growing the last batch if it is of the same kind. */
-static void xen_lazy_add(unsigned long op, void *item)
+static void xen_lazy_add(struct xen_lazy *q, unsigned long op, void *item)
 {
-	multicall_entry_t *last = xen_lazy.nr_mc ? &xen_lazy.mc[xen_lazy.nr_mc - 1] : NULL;
+	multicall_entry_t *last = q->nr_mc ? &q->mc[q->nr_mc - 1] : NULL;
 	size_t size = op == __HYPERVISOR_mmu_update ? sizeof(mmu_update_t) : sizeof(struct mmuext_op);
 
 	if (last && last->op == op && last->args[0] + last->args[1] * size == (unsigned long)item) {
 		last->args[1]++;
 		return;
 	}
-	last = &xen_lazy.mc[xen_lazy.nr_mc++];
+	last = &q->mc[q->nr_mc++];
 	*last = (multicall_entry_t){ .op = op };
 	last->args[0] = (unsigned long)item;
 	last->args[1] = 1;
@@ -128,44 +137,46 @@ static void xen_lazy_add(unsigned long op, void *item)
 	last->args[3] = DOMID_SELF;
 }
 
-static bool xen_lazy_full(void)
+static bool xen_lazy_full(const struct xen_lazy *q)
 {
-	return xen_lazy.nr_upd == XEN_LAZY_UPDATES || xen_lazy.nr_ext == XEN_LAZY_EXT ||
-	       xen_lazy.nr_mc == XEN_LAZY_CALLS;
+	return q->nr_upd == XEN_LAZY_UPDATES || q->nr_ext == XEN_LAZY_EXT ||
+	       q->nr_mc == XEN_LAZY_CALLS;
 }
 
 static void xen_lazy_update(uint64_t ptr, uint64_t val)
 {
+	struct xen_lazy *q = xen_lazy();
 	mmu_update_t *u;
 
-	if (xen_lazy_full())
+	if (xen_lazy_full(q))
 		xen_lazy_mmu_flush();
-	u = &xen_lazy.upd[xen_lazy.nr_upd++];
+	u = &q->upd[q->nr_upd++];
 	u->ptr = ptr;
 	u->val = val;
-	xen_lazy_add(__HYPERVISOR_mmu_update, u);
+	xen_lazy_add(q, __HYPERVISOR_mmu_update, u);
 }
 
 static void xen_lazy_ext(const struct mmuext_op *op)
 {
+	struct xen_lazy *q = xen_lazy();
 	struct mmuext_op *e;
 
-	if (xen_lazy_full())
+	if (xen_lazy_full(q))
 		xen_lazy_mmu_flush();
-	e = &xen_lazy.ext[xen_lazy.nr_ext++];
+	e = &q->ext[q->nr_ext++];
 	*e = *op;
-	xen_lazy_add(__HYPERVISOR_mmuext_op, e);
+	xen_lazy_add(q, __HYPERVISOR_mmuext_op, e);
 }
 
 void xen_lazy_mmu_enter(void)
 {
-	xen_lazy.active = true;
+	xen_lazy()->active = true;
 }
 
 void xen_lazy_mmu_leave(void)
 {
 	xen_lazy_mmu_flush();
-	xen_lazy.active = false;
+	xen_lazy()->active = false;
 }
 
 /* ---- entries ---- */
@@ -186,7 +197,7 @@ static void xen_write_entry(pteval_t *p, pteval_t v, const char *op)
 /* Only leaf entries are queued: paging.c reads an upper entry right after writing it. */
 void xen_set_pte(pteval_t *p, pteval_t v)
 {
-	if (xen_lazy.active)
+	if (xen_lazy()->active)
 		xen_lazy_update(xen_virt_to_machine(p) | MMU_NORMAL_PT_UPDATE, v);
 	else
 		xen_write_entry(p, v, "set_pte");
@@ -199,7 +210,7 @@ void xen_set_p4d(pteval_t *p, pteval_t v) { xen_write_entry(p, v, "set_p4d"); }
 
 static void xen_mmuext(struct mmuext_op *op, const char *what, unsigned long arg)
 {
-	if (xen_lazy.active) {
+	if (xen_lazy()->active) {
 		xen_lazy_ext(op);
 		return;
 	}
@@ -220,6 +231,27 @@ void xen_flush_tlb_local(void)
 	xen_mmuext(&op, "MMUEXT_TLB_FLUSH_LOCAL", 0);
 }
 
+/*
+ * Other CPUs' TLBs: Xen knows which physical CPUs each vCPU's entries may
+ * be on, flushes them there and returns when it is done.  No IPI, and a
+ * vCPU that is preempted or blocked costs nothing (its TLB is flushed
+ * where it last ran).  The bit for CPU n is vCPU n (smp.c keeps them equal).
+ */
+void xen_flush_tlb_multi(uint32_t cpus, unsigned long va)
+{
+	xen_ulong_t mask = cpus;
+	struct mmuext_op op = { .cmd = va == TLB_FLUSH_ALL ? MMUEXT_TLB_FLUSH_MULTI
+							   : MMUEXT_INVLPG_MULTI,
+				.arg1.linear_addr = va };
+
+	if (!cpus)
+		return;
+	set_xen_guest_handle(op.arg2.vcpumask, &mask);
+	xen_lazy_mmu_flush();		/* the queued updates first, then the flush */
+	xen_check(HYPERVISOR_mmuext_op(&op, 1), "mmuext_op(%s %lx, vCPUs %#x)",
+		  va == TLB_FLUSH_ALL ? "MMUEXT_TLB_FLUSH_MULTI" : "MMUEXT_INVLPG_MULTI", va, cpus);
+}
+
 unsigned long xen_read_cr2(void)
 {
 	return xen_vcpu()->arch.cr2;	/* Xen stores the fault address here */
@@ -227,7 +259,13 @@ unsigned long xen_read_cr2(void)
 
 unsigned long xen_read_cr3(void)
 {
-	return xen_cr3;
+	return xen_cr3[smp_processor_id()];
+}
+
+/* A starting vCPU's: smp.c gives it the kernel's page tables. */
+void xen_set_cr3_of(int cpu, unsigned long pa)
+{
+	xen_cr3[cpu] = pa & PTE_ADDR;
 }
 
 
@@ -238,7 +276,7 @@ void xen_write_cr3(unsigned long pa)
 
 	xen_lazy_mmu_flush();
 	xen_check(HYPERVISOR_mmuext_op(&op, 1), "mmuext_op(MMUEXT_NEW_BASEPTR %lx)", pa);
-	xen_cr3 = pa & PTE_ADDR;
+	xen_cr3[smp_processor_id()] = pa & PTE_ADDR;
 }
 
 PV_CALLEE_SAVE_THUNK(xen_read_cr2);
@@ -315,5 +353,5 @@ void xen_mmu_early_init(void)
 		  "memory_op(XENMEM_machphys_mapping)");
 	xen_m2p = (const unsigned long *)m.v_start;
 	xen_max_mfn = m.max_mfn;
-	xen_cr3 = virt_to_phys((void *)xen_start_info->pt_base);
+	xen_cr3[0] = virt_to_phys((void *)xen_start_info->pt_base);
 }

@@ -16,6 +16,8 @@ void xen_make_ro(unsigned long pfn, bool ro);
 
 /* The ops, for xen_fill_pv_ops (callee-save ones through their thunks). */
 unsigned long xen_read_cr3(void);
+void xen_set_cr3_of(int cpu, unsigned long pa);	/* a starting vCPU's, before it runs */
+void xen_flush_tlb_multi(uint32_t cpus, unsigned long va);
 extern char xen_read_cr2_thunk[], xen_read_cr3_thunk[], xen_write_cr3_thunk[];
 extern char xen_set_pte_thunk[], xen_set_pmd_thunk[], xen_set_pud_thunk[];
 extern char xen_set_p4d_thunk[], xen_pte_clear_thunk[], xen_flush_tlb_one_thunk[];

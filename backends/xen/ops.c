@@ -1,8 +1,9 @@
 /*
- * The xen backend's pv_ops table: irq, cpu, apic and time ops here; the MMU ops in
- * mmu.c.  A PV kernel runs in ring 3, so "cli" becomes a byte in shared
- * memory (the vCPU's event-upcall mask), "hlt" a SCHEDOP_block, and the
- * instructions Xen does not let a guest have panic with a clear message.
+ * The xen backend's pv_ops table: irq and cpu ops here; the MMU ops in
+ * mmu.c, time in events.c, IPIs in smp.c, lock.wait and lock.kick in
+ * spinlock.c.  A PV kernel runs in ring 3, so "cli" becomes a byte in
+ * shared memory (the vCPU's event-upcall mask), "hlt" a SCHEDOP_block, and
+ * the instructions Xen does not let a guest have panic with a clear message.
  *
  * Callee-save slots hold PV_CALLEE_SAVE_THUNK thunks around the C
  * functions.  The irq ops have no inline form: a site is 6 bytes, and the
@@ -12,6 +13,8 @@
 #include "backends/xen/events.h"
 #include "backends/xen/mmu.h"
 #include "backends/xen/ops.h"
+#include "backends/xen/smp.h"
+#include "backends/xen/spinlock.h"
 #include "kernel/printk.h"
 #include "kernel/exit.h"
 
@@ -127,14 +130,6 @@ static void xen_load_tr(unsigned int sel)
 /* Nothing to wait for (no ISA bus of ours), nothing to write back (Xen's job). */
 void xen_nop(void) { }
 
-/* ---- apic: events replace the LAPIC ---- */
-
-/* One vCPU, so no one to send an IPI to (an SMP guest would use an event channel). */
-static void xen_send_ipi(int cpu, int vector)
-{
-	panic("xen: send_ipi(cpu %d, vector %#x): pvos runs one vCPU under Xen", cpu, vector);
-}
-
 /*
  * Nothing at all: io_delay and wbinvd (above), and apic.eoi, since an event
  * is acknowledged by clearing its pending bit (events.c), not by an EOI.
@@ -147,9 +142,10 @@ DEF_PV_INSN(xen_insn_eoi, apic.eoi, xen_nop, PV_CLB_NONE, "");
 #define CS(fn) ((struct pv_callee_save){ .func = fn##_thunk })
 
 /*
- * Start from the native table (so the spinlock ops, which are plain memory
- * operations, and any op added later stay as they were), then replace every
- * op that is privileged.
+ * Start from the native table (so that any op added later stays as it
+ * was), then replace every op that is privileged, and give the spinlocks a
+ * way to sleep and to wake (used once xen_trap_init installs the pv ticket
+ * lock; with pvspin=off the locks stay native and these go unused).
  */
 void xen_fill_pv_ops(struct pv_ops *ops)
 {
@@ -170,6 +166,7 @@ void xen_fill_pv_ops(struct pv_ops *ops)
 	ops->mmu.pte_clear = CS(xen_pte_clear);
 	ops->mmu.flush_tlb_one = CS(xen_flush_tlb_one);
 	ops->mmu.flush_tlb_local = CS(xen_flush_tlb_local);
+	ops->mmu.flush_tlb_multi = xen_flush_tlb_multi;
 	ops->mmu.make_pte = CS(xen_make_pte);
 	ops->mmu.pte_val = CS(xen_pte_val);
 	ops->mmu.alloc_pt = xen_alloc_pt;
@@ -177,6 +174,8 @@ void xen_fill_pv_ops(struct pv_ops *ops)
 	ops->mmu.lazy_mmu_enter = xen_lazy_mmu_enter;
 	ops->mmu.lazy_mmu_flush = xen_lazy_mmu_flush;
 	ops->mmu.lazy_mmu_leave = xen_lazy_mmu_leave;
+	ops->lock.wait = xen_lock_wait;
+	ops->lock.kick = xen_lock_kick;
 	ops->cpu.cpuid = xen_cpuid;
 	ops->cpu.rdmsr = xen_rdmsr;
 	ops->cpu.wrmsr = xen_wrmsr;

@@ -1,4 +1,4 @@
-/* The xen table, and its irq, cpu and apic ops (backends/xen/ops.c). */
+/* The xen table, and its irq and cpu ops (backends/xen/ops.c). */
 #ifndef PVOS_XEN_OPS_H
 #define PVOS_XEN_OPS_H
 

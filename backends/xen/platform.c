@@ -3,38 +3,50 @@
  * The console is Xen's (console.c); traps are a trap table and callbacks
  * handed to Xen instead of an IDT; memory is the pseudo-physical pages Xen
  * gave, on Xen's page tables (mmu.c); the tick is a Xen timer event
- * (events.c); and stopping is SCHEDOP_shutdown.
+ * (events.c); the other vCPUs start with VCPUOP_initialise and VCPUOP_up
+ * (smp.c); and stopping is SCHEDOP_shutdown.
  */
 #include "backends/xen/xen.h"
 #include "backends/xen/console.h"
 #include "backends/xen/events.h"
 #include "backends/xen/memory.h"
 #include "backends/xen/platform.h"
+#include "backends/xen/smp.h"
 #include "backends/xen/xen_vectors.h"
 #include "arch/x86/traps.h"
 #include "kernel/printk.h"
 #include "kernel/exit.h"
 #include "arch/x86/io.h"
-
+#include "pvops/pvlock.h"
 
 /* NMI (2), #DF (8) and #MC (18) stay with Xen; 15 and 20-31 are reserved or unused. */
 static const uint8_t xen_trap_vectors[] = { 0, 1, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 16, 17, 19 };
 
+static void xen_trap_info(struct trap_info *t, uint8_t vector)
+{
+	t->vector = vector;
+	/* int3 and into may be raised from any ring; the rest only by the CPU. */
+	t->flags = (vector == 3 || vector == 4) ? 3 : 0;
+	t->cs = FLAT_KERNEL_CS;
+	t->address = (unsigned long)xen_trap_stubs + 16UL * vector;
+}
+
+/* The trap table is per vCPU: this one's (set_trap_table takes a zero-terminated list). */
 static void xen_set_trap_table(void)
 {
-	static struct trap_info table[ARRAY_SIZE(xen_trap_vectors) + 1];	/* zero-terminated */
+	static struct trap_info table[ARRAY_SIZE(xen_trap_vectors) + 1];
 
-	for (size_t i = 0; i < ARRAY_SIZE(xen_trap_vectors); i++) {
-		struct trap_info *t = &table[i];
-
-		t->vector = xen_trap_vectors[i];
-		/* int3 and into may be raised from any ring; the rest only by the CPU. */
-		t->flags = (t->vector == 3 || t->vector == 4) ? 3 : 0;
-		t->cs = FLAT_KERNEL_CS;
-		t->address = (unsigned long)xen_trap_stubs + 16UL * t->vector;
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(xen_trap_vectors); i++)
+		xen_trap_info(&table[i], xen_trap_vectors[i]);
 	xen_check(HYPERVISOR_set_trap_table(table), "set_trap_table(%zu vectors)",
 		  ARRAY_SIZE(xen_trap_vectors));
+}
+
+/* The same table for a vCPU about to start (vcpu_guest_context's: indexed by vector). */
+void xen_fill_trap_ctxt(struct trap_info ctxt[256])
+{
+	for (size_t i = 0; i < ARRAY_SIZE(xen_trap_vectors); i++)
+		xen_trap_info(&ctxt[xen_trap_vectors[i]], xen_trap_vectors[i]);
 }
 
 static void xen_register_callback(int type, void *address, const char *name)
@@ -61,6 +73,9 @@ static void xen_trap_init(void)
 	xen_events_init();
 	printk("traps: Xen trap table (%zu vectors), event callback at %lx\n",
 	       ARRAY_SIZE(xen_trap_vectors), (unsigned long)xen_hypervisor_callback);
+	xen_cpu_init(0);	/* the boot vCPU's IPI and lock-kick channels */
+	/* Here because the command line (pvspin=) is read, and nothing is patched yet. */
+	pvlock_install("xen");
 }
 
 /*
@@ -97,4 +112,5 @@ const struct platform xen_platform = {
 	.memory_init = xen_memory_init,
 	.timer_init = xen_timer_init,
 	.exit = xen_exit,
+	.start_cpus = xen_start_cpus,
 };

@@ -8,6 +8,10 @@ extern const struct platform xen_platform;
 
 /* backends/xen/xen_entry.S */
 extern char xen_trap_stubs[], xen_hypervisor_callback[], xen_failsafe_callback[];
+extern char xen_ap_start[];	/* where a started vCPU begins (smp.c) */
 void xen_failsafe(void);	/* called by xen_failsafe_callback */
+
+struct trap_info;
+void xen_fill_trap_ctxt(struct trap_info ctxt[256]);	/* a starting vCPU's trap table */
 
 #endif

@@ -13,6 +13,8 @@
 #include "backends/xen/console.h"
 #include "backends/xen/events.h"
 #include "backends/xen/mmu.h"
+#include "backends/xen/spinlock.h"
+#include "kernel/smp.h"
 #include "pvops/select.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/traps.h"
@@ -66,7 +68,7 @@ SELFTEST(test_xen_pt_pinned, "xen: page-table pages are pinned and read-only; wr
 /* n updates of n ptes; returns the hypercalls they took. */
 static uint64_t update_ptes(phys_addr_t page, int n, bool lazy)
 {
-	uint64_t before = xen_hypercall_count;
+	uint64_t before = xen_hypercalls_here();
 
 	if (lazy)
 		lazy_mmu_enter();
@@ -74,7 +76,7 @@ static uint64_t update_ptes(phys_addr_t page, int n, bool lazy)
 		set_pte(lookup_pte(TEST_VA + (unsigned long)i * PAGE_SIZE), make_pte(page | PAGE_KERNEL_RO));
 	if (lazy)
 		lazy_mmu_leave();
-	return xen_hypercall_count - before;
+	return xen_hypercalls_here() - before;
 }
 
 SELFTEST(test_xen_lazy_batches, "xen: lazy-MMU mode batches pte updates into fewer hypercalls")
@@ -105,15 +107,16 @@ SELFTEST(test_xen_lazy_batches, "xen: lazy-MMU mode batches pte updates into few
 
 SELFTEST(test_xen_timer_events, "xen: VIRQ_TIMER events arrive and drive the tick")
 {
-	uint64_t e0 = xen_timer_events, t0 = ticks(), deadline = sched_clock() + 2000000000ULL;
+	volatile uint64_t *events = &xen_timer_events[smp_processor_id()];
+	uint64_t e0 = *events, t0 = ticks(), deadline = sched_clock() + 2000000000ULL;
 
 	if (!under_xen(t))
 		return;
-	while (xen_timer_events < e0 + 5 && sched_clock() < deadline)
+	while (*events < e0 + 5 && sched_clock() < deadline)
 		safe_halt();
-	st_check(t, xen_timer_events >= e0 + 5, "%lu timer events in 2 s", xen_timer_events - e0);
-	st_check(t, ticks() - t0 == xen_timer_events - e0, "%lu ticks for %lu events",
-		 ticks() - t0, xen_timer_events - e0);
+	st_check(t, *events >= e0 + 5, "%lu timer events in 2 s", *events - e0);
+	st_check(t, ticks() - t0 == *events - e0, "%lu ticks for %lu events", ticks() - t0,
+		 *events - e0);
 }
 
 SELFTEST(test_xen_console, "xen: the console is console_io as dom0, the ring as domU")
@@ -168,4 +171,136 @@ SELFTEST(test_xen_clock, "xen: sched_clock from vcpu_time_info advances; steal t
 	b = sched_clock();
 	st_check(t, b > a, "sched_clock went from %lu to %lu", a, b);
 	st_check(t, steal_clock(0) < b + 1000000000ULL, "steal time %lu exceeds uptime", steal_clock(0));
+}
+
+/* ---- several vCPUs ---- */
+
+static bool several_vcpus(struct st_ctx *t)
+{
+	if (!under_xen(t))
+		return false;
+	if (nr_cpus_online < 2) {
+		st_skip(t, "one vCPU: boot Xen with dom0_max_vcpus=2 or more");
+		return false;
+	}
+	return true;
+}
+
+static struct {
+	volatile struct vcpu_info *used;	/* what the irq ops use */
+	uint8_t record_pending, slot_pending;	/* after an event while masked */
+} probe[MAX_CPUS];
+
+/* With events masked, an IPI to itself: where does Xen flag it pending? */
+static void probe_vcpu_info(void *arg)
+{
+	int me = smp_processor_id();
+	volatile struct vcpu_info *slot = &xen_shared_info->vcpu_info[me];
+	unsigned long flags;
+
+	(void)arg;
+	local_irq_save(flags);
+	probe[me].used = xen_vcpu();
+	slot->evtchn_upcall_pending = 0;
+	apic_send_ipi(me, VEC_IPI_CALL);
+	probe[me].record_pending = xen_cpus[me].vcpu_info.evtchn_upcall_pending;
+	probe[me].slot_pending = slot->evtchn_upcall_pending;
+	local_irq_restore(flags);	/* the upcall takes it: a wake-up with nothing to do */
+}
+
+/*
+ * After VCPUOP_register_vcpu_info Xen keeps a vCPU's vcpu_info in pvos's
+ * per-CPU record, no longer in the shared info page: an event that comes
+ * while the vCPU has events masked is flagged in the record, and the old
+ * slot stays as pvos left it.
+ */
+SELFTEST(test_xen_vcpu_info, "xen: each vCPU's vcpu_info is its own, in its per-CPU record")
+{
+	if (!several_vcpus(t))
+		return;
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
+		if (!cpu_online(cpu))
+			continue;
+		if (cpu == smp_processor_id())
+			probe_vcpu_info(NULL);
+		else
+			smp_call(cpu, probe_vcpu_info, NULL);
+		st_check(t, probe[cpu].used == &xen_cpus[cpu].vcpu_info,
+			 "CPU %d's irq ops use the vcpu_info at %p, not its record's", cpu,
+			 (void *)probe[cpu].used);
+		st_check(t, probe[cpu].record_pending == 1,
+			 "CPU %d: an event while masked left its record's upcall_pending at 0", cpu);
+		st_check(t, probe[cpu].slot_pending == 0,
+			 "CPU %d: Xen flagged the event in the shared info page's slot", cpu);
+	}
+}
+
+static volatile uint16_t kick_word;
+static volatile bool waiter_ready;
+static volatile unsigned int wait_calls;
+
+/*
+ * Any event raising this vCPU's upcall_pending ends SCHEDOP_poll, masked or
+ * not (spinlock.c).  With events masked and upcall_pending already raised
+ * (an IPI to itself), only the kick can: one call, however long.
+ */
+static void wait_for_kick(void *arg)
+{
+	unsigned long flags;
+
+	(void)arg;
+	local_irq_save(flags);
+	apic_send_ipi(smp_processor_id(), VEC_IPI_CALL);
+	wait_calls = 0;
+	__atomic_store_n(&waiter_ready, true, __ATOMIC_RELEASE);
+	do {
+		wait_calls++;
+		lock_wait(&kick_word, 1);
+	} while (kick_word != 1);
+	local_irq_restore(flags);
+}
+
+static uint64_t sum(const volatile uint64_t *per_cpu)
+{
+	uint64_t n = 0;
+
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
+		n += per_cpu[cpu];
+	return n;
+}
+
+static int another_cpu(void)
+{
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
+		if (cpu_online(cpu) && cpu != smp_processor_id())
+			return cpu;
+	return -1;
+}
+
+SELFTEST(test_xen_lock_kick, "xen: lock.wait sleeps in SCHEDOP_poll until lock.kick's event")
+{
+	struct cpu_work w = { .fn = wait_for_kick };
+	uint64_t deadline = sched_clock() + 2000000000ULL, polls;
+	int cpu;
+
+	if (!several_vcpus(t))
+		return;
+	cpu = another_cpu();
+	polls = xen_lock_polls[cpu];
+	kick_word = 0;
+	waiter_ready = false;
+	smp_run(cpu, &w);
+	while (!__atomic_load_n(&waiter_ready, __ATOMIC_ACQUIRE) && sched_clock() < deadline)
+		safe_halt();
+	udelay(20000);			/* time for it to fall asleep */
+	kick_word = 1;
+	lock_kick(cpu);
+	while (!__atomic_load_n(&w.done, __ATOMIC_ACQUIRE) && sched_clock() < deadline)
+		asm volatile("pause");
+	st_check(t, w.done, "CPU %d is still waiting 2 s after its kick", cpu);
+	st_check(t, wait_calls == 1, "CPU %d called lock.wait %u times, want 1: it did not sleep",
+		 cpu, wait_calls);
+	printk("xen: CPU %d slept in SCHEDOP_poll %lu time(s) until the kick; pv spinlocks so far: "
+	       "%lu polls, %lu kicks\n", cpu, xen_lock_polls[cpu] - polls, sum(xen_lock_polls),
+	       sum(xen_lock_kicks));
 }

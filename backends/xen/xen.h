@@ -1,14 +1,15 @@
 /*
  * What the xen backend learned at entry (backends/xen/enlighten.c):
- * start_info, the p2m list, the shared info page, and the backend itself.
- * Each other file of backends/xen has a header of its own.  Nothing outside
- * backends/xen includes these.
+ * start_info, the p2m list, the shared info page, and the backend itself;
+ * and each vCPU's own record.  Each other file of backends/xen has a header
+ * of its own.  Nothing outside backends/xen includes these.
  */
 #ifndef PVOS_XEN_H
 #define PVOS_XEN_H
 
 #include "backends/xen/hypercall.h"
 #include "pvops/backend.h"
+#include "arch/x86/percpu.h"
 
 extern start_info_t *xen_start_info;
 extern volatile struct shared_info *xen_shared_info;
@@ -18,10 +19,24 @@ extern unsigned long xen_boot_reserved_end;	/* pseudo-phys end of Xen's boot dat
 extern bool xen_entered, xen_is_dom0;
 extern const struct pv_backend xen_backend;
 void xen_start_kernel(start_info_t *si, unsigned long xen_rsp);	/* from boot/xen_head.S */
+void xen_set_iopl(void);	/* a dom0 vCPU may use I/O ports (the exit port) */
+
+/*
+ * Each vCPU's record, what cpu_data[n].backend points at.  Its vcpu_info
+ * (the event mask and pending flags, the vCPU's clock, cr2) is registered
+ * with VCPUOP_register_vcpu_info (smp.c), so Xen keeps it here rather than
+ * in the shared info page (which has room for 32): the irq ops find this
+ * CPU's through %gs, with no table indexed by CPU number.  The 64-byte
+ * alignment keeps it within one page, as Xen requires.
+ */
+struct xen_cpu {
+	struct vcpu_info vcpu_info __aligned(64);
+};
+extern struct xen_cpu xen_cpus[MAX_CPUS];
 
 static inline volatile struct vcpu_info *xen_vcpu(void)
 {
-	return &xen_shared_info->vcpu_info[0];
+	return &((struct xen_cpu *)this_cpu()->backend)->vcpu_info;
 }
 
 static inline unsigned long xen_pfn_to_mfn(unsigned long pfn) { return xen_p2m[pfn]; }

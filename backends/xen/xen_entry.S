@@ -43,6 +43,18 @@ xen_hypervisor_callback:
 	pushq	$XEN_UPCALL_VECTOR
 	jmp	xen_trap_common
 
+	/*
+	 * A vCPU pvos started (backends/xen/smp.c): Xen enters here with the
+	 * state VCPUOP_initialise gave it: its own stack (16-byte aligned),
+	 * %gs on its cpu_data, events masked.
+	 */
+	.globl xen_ap_start
+xen_ap_start:
+	cld
+	xor	%ebp, %ebp		/* ends the backtrace */
+	call	xen_ap_entry
+	ud2
+
 	/* Xen could not load our segment registers on a return: nothing to retry. */
 	.globl xen_failsafe_callback
 xen_failsafe_callback:
