@@ -95,19 +95,20 @@ static void list_add(char *list, size_t size, const char *fmt, ...)
  * What KVM delivered, judged after the fact: a feature can be offered in
  * CPUID, accepted by its MSR, and still never used by the host.  PV EOI is
  * the case in point: hosts that virtualize EOI in hardware (Intel APICv,
- * AMD AVIC), and some software KVMs, never set the flag.
+ * AMD AVIC), and some software KVMs, never set the flag.  Counts are summed
+ * over every CPU.
  */
 void kvm_report(void)
 {
 	char used[160] = "", missed[320] = "";
-	uint64_t eois = kvm.eoi_skipped + kvm.eoi_written;
+	uint64_t skipped = kvm_sum(eoi_skipped), eois = skipped + kvm_sum(eoi_written);
 
 	if (kvm.clock)
 		list_add(used, sizeof(used), "kvmclock");
 	if (kvm.steal)
 		list_add(used, sizeof(used), "steal time");
-	if (kvm.pv_eoi && (kvm.eoi_skipped || !eois))
-		list_add(used, sizeof(used), "PV EOI (%lu of %lu EOIs skipped)", kvm.eoi_skipped, eois);
+	if (kvm.pv_eoi && (skipped || !eois))
+		list_add(used, sizeof(used), "PV EOI (%lu of %lu EOIs skipped)", skipped, eois);
 	else if (kvm.pv_eoi)
 		list_add(missed, sizeof(missed), "PV EOI (enabled, but the host flagged none of "
 			 "%lu EOIs)", eois);
@@ -138,5 +139,6 @@ const struct pv_backend kvm_backend = {
 	.detect = kvm_detect,
 	.install = kvm_install,
 	.report = kvm_report,
+	.cpu_init = kvm_cpu_init,
 };
 PV_BACKEND(kvm_backend);
