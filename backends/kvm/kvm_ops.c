@@ -100,8 +100,15 @@ void kvm_install_steal_time(void)
  * PV EOI: when KVM injects an interrupt whose EOI it can handle lazily, it
  * sets bit 0 of this vCPU's word.  Clearing the bit is then the EOI, and the
  * APIC write (a VM exit) is skipped.  Only this CPU and the host touch the
- * word, and the host only while this CPU is not running, so no atomics are
- * needed.
+ * word, and the host only while this CPU is not running.
+ *
+ * So the test and the clear must be one instruction (btr, as Linux's
+ * __test_and_clear_bit), which no VM exit can split.  As two, an exit
+ * between them lets KVM take the flag back (it clears it, keeps the
+ * interrupt in service, and need not set it again before re-entry); the
+ * guest, having seen it set, would then skip the APIC write too, and that
+ * interrupt's EOI would never happen: with several vCPUs sending each other
+ * IPIs, a CPU's timer stopped after its first tick.
  */
 static volatile uint32_t kvm_eoi_word[MAX_CPUS];
 
@@ -115,12 +122,21 @@ const volatile uint32_t *kvm_eoi_word_addr(int cpu)
 	return &kvm_eoi_word[cpu];
 }
 
+static bool kvm_eoi_test_and_clear(volatile uint32_t *word)
+{
+	bool was_set;
+
+	asm volatile("btrl %[bit], %[word]"
+		     : [word] "+m"(*word), "=@ccc"(was_set)
+		     : [bit] "Ir"(KVM_PV_EOI_BIT) : "memory");
+	return was_set;
+}
+
 static void kvm_pv_eoi(void)
 {
 	int cpu = smp_processor_id();
 
-	if (kvm_eoi_word[cpu] & KVM_PV_EOI_MASK) {
-		kvm_eoi_word[cpu] &= ~KVM_PV_EOI_MASK;
+	if (kvm_eoi_test_and_clear(&kvm_eoi_word[cpu])) {
 		kvm.count[cpu].eoi_skipped++;
 		return;
 	}
