@@ -16,6 +16,9 @@
  */
 struct kvm_cpu_count {
 	uint64_t eoi_skipped, eoi_written;	/* PV EOI */
+	uint64_t ipis, ipi_failed;		/* KVM_HC_SEND_IPI: sent, refused (sent natively) */
+	uint64_t flush_deferred, flush_ipi;	/* remote flushes: left to KVM, by IPI */
+	uint64_t sleeps, kicks, kick_failed;	/* PV_UNHALT: hlts in lock.wait, kicks */
 } __aligned(64);
 
 struct kvm_state {
@@ -23,9 +26,11 @@ struct kvm_state {
 	uint32_t features;	/* CPUID base+1 EAX: KVM_FEATURE_* bits */
 	bool amd;		/* vmmcall (AMD, Hygon) rather than vmcall (Intel) */
 	bool clock, steal, pv_eoi, nop_io_delay;	/* in use */
+	bool send_ipi, tlb_flush, unhalt;		/* in use (SMP) */
 	bool hypercalls;	/* the probe found an instruction the host takes */
 	const char *hypercall_insn;		/* "vmcall" or "vmmcall" */
 	char hypercall_why[192];		/* why not, when hypercalls are off */
+	char unhalt_why[48];			/* PV_UNHALT offered, but the kick probe failed */
 	struct kvm_cpu_count count[MAX_CPUS];
 };
 
