@@ -3,8 +3,9 @@
  * hardware, so, as Linux does, pvos keeps those ops native (and patched
  * inline) and paravirtualizes only what still costs a VM exit or is better
  * told by the host: the clock (kvmclock), stolen time, EOI (PV EOI), the
- * I/O delay (nothing at all), and hypercalls.  Everything else is inherited
- * from the native backend.
+ * I/O delay (nothing at all), and hypercalls; and with several vCPUs, IPIs,
+ * remote TLB flushes and lock waiting (kvm_smp.c).  Everything else is
+ * inherited from the native backend.
  *
  * Detection follows Linux: the hypervisor bit in CPUID.1:ECX, then the
  * signature "KVMKVMKVM\0\0\0" in leaves 0x40000000..0x4000ff00 (KVM with
@@ -60,22 +61,6 @@ static bool kvm_detect(char *why, size_t size)
 	return false;
 }
 
-/* Two of these are hypercalls (KICK_CPU, SEND_IPI): no use if the probe failed. */
-static void report_smp_features(void)
-{
-	static const struct { int bit; const char *name, *use; bool hc; } later[] = {
-		{ KVM_FEATURE_PV_UNHALT, "PV_UNHALT", "lock.wait/kick", true },
-		{ KVM_FEATURE_PV_TLB_FLUSH, "PV_TLB_FLUSH", "remote TLB flushes", false },
-		{ KVM_FEATURE_PV_SEND_IPI, "PV_SEND_IPI", "apic.send_ipi", true },
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(later); i++)
-		printk("kvm: %s %s (for %s, once pvos runs several CPUs)\n", later[i].name,
-		       !kvm_has(later[i].bit) ? "not offered" :
-		       later[i].hc && !kvm.hypercalls ? "offered, but it needs hypercalls" :
-		       "offered", later[i].use);
-}
-
 static void list_add(char *list, size_t size, const char *fmt, ...) __printf(3, 4);
 static void list_add(char *list, size_t size, const char *fmt, ...)
 {
@@ -91,23 +76,47 @@ static void list_add(char *list, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The SMP features in use, with what they did. */
+static void report_smp(char *used, size_t used_size, char *missed, size_t missed_size)
+{
+	uint64_t deferred = kvm_sum(flush_deferred), flushes = deferred + kvm_sum(flush_ipi);
+
+	if (kvm.send_ipi)
+		list_add(used, used_size, "PV IPIs (%lu by KVM_HC_SEND_IPI)", kvm_sum(ipis));
+	if (kvm.send_ipi && kvm_sum(ipi_failed))
+		list_add(missed, missed_size, "PV IPIs (KVM_HC_SEND_IPI refused %lu; sent natively)",
+			 kvm_sum(ipi_failed));
+	if (kvm.tlb_flush)
+		list_add(used, used_size, "PV TLB flush (%lu of %lu remote flushes left to KVM)",
+			 deferred, flushes);
+	if (kvm.unhalt)
+		list_add(used, used_size, "PV spinlocks (%lu sleeps in lock.wait, %lu kicks)",
+			 kvm_sum(sleeps), kvm_sum(kicks));
+	if (*kvm.unhalt_why)
+		list_add(missed, missed_size, "PV_UNHALT (%s)", kvm.unhalt_why);
+	if (kvm.unhalt && kvm_sum(kick_failed))
+		list_add(missed, missed_size, "PV spinlocks (KVM_HC_KICK_CPU refused %lu)",
+			 kvm_sum(kick_failed));
+}
+
 /*
  * What KVM delivered, judged after the fact: a feature can be offered in
  * CPUID, accepted by its MSR, and still never used by the host.  PV EOI is
  * the case in point: hosts that virtualize EOI in hardware (Intel APICv,
- * AMD AVIC), and some software KVMs, never set the flag.
+ * AMD AVIC), and some software KVMs, never set the flag.  Counts are summed
+ * over every CPU.
  */
 void kvm_report(void)
 {
-	char used[160] = "", missed[320] = "";
-	uint64_t eois = kvm.eoi_skipped + kvm.eoi_written;
+	char used[400] = "", missed[400] = "";
+	uint64_t skipped = kvm_sum(eoi_skipped), eois = skipped + kvm_sum(eoi_written);
 
 	if (kvm.clock)
 		list_add(used, sizeof(used), "kvmclock");
 	if (kvm.steal)
 		list_add(used, sizeof(used), "steal time");
-	if (kvm.pv_eoi && (kvm.eoi_skipped || !eois))
-		list_add(used, sizeof(used), "PV EOI (%lu of %lu EOIs skipped)", kvm.eoi_skipped, eois);
+	if (kvm.pv_eoi && (skipped || !eois))
+		list_add(used, sizeof(used), "PV EOI (%lu of %lu EOIs skipped)", skipped, eois);
 	else if (kvm.pv_eoi)
 		list_add(missed, sizeof(missed), "PV EOI (enabled, but the host flagged none of "
 			 "%lu EOIs)", eois);
@@ -117,6 +126,7 @@ void kvm_report(void)
 		list_add(used, sizeof(used), "hypercalls (%s)", kvm.hypercall_insn);
 	else
 		list_add(missed, sizeof(missed), "hypercalls (%s)", kvm.hypercall_why);
+	report_smp(used, sizeof(used), missed, sizeof(missed));
 	printk("kvm: in use: %s\n", *used ? used : "nothing");
 	printk("kvm: offered but not delivered: %s\n", *missed ? missed : "none");
 }
@@ -129,7 +139,9 @@ static void kvm_install(void)
 	kvm_install_pv_eoi();
 	kvm_install_io_delay();
 	kvm_install_hypercall();
-	report_smp_features();
+	kvm_install_send_ipi();
+	kvm_install_tlb_flush();
+	kvm_install_unhalt();
 }
 
 const struct pv_backend kvm_backend = {
@@ -138,5 +150,6 @@ const struct pv_backend kvm_backend = {
 	.detect = kvm_detect,
 	.install = kvm_install,
 	.report = kvm_report,
+	.cpu_init = kvm_cpu_init,
 };
 PV_BACKEND(kvm_backend);

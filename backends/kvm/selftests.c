@@ -63,7 +63,7 @@ SELFTEST(test_kvmclock, "kvm: kvmclock is monotonic and advances with the timer"
 
 SELFTEST(test_kvm_steal_time, "kvm: steal-time record registered, version protocol kept")
 {
-	const volatile struct kvm_steal_time *st = kvm_steal_record();
+	const volatile struct kvm_steal_time *st = kvm_steal_record(smp_processor_id());
 
 	if (!under_kvm(t))
 		return;
@@ -72,12 +72,13 @@ SELFTEST(test_kvm_steal_time, "kvm: steal-time record registered, version protoc
 		return;
 	}
 	uint64_t s0, s1;
+	int me = smp_processor_id();
 
 	st_check(t, (rdmsr(MSR_KVM_STEAL_TIME) & ~63ULL) == virt_to_phys((const void *)st),
 		 "MSR holds %lx", rdmsr(MSR_KVM_STEAL_TIME));
-	s0 = steal_clock(0);
+	s0 = steal_clock(me);
 	wait_ticks(5);
-	s1 = steal_clock(0);
+	s1 = steal_clock(me);
 	st_check(t, st->version != 0 && !(st->version & 1), "record version %u", st->version);
 	st_check(t, s1 >= s0, "steal time went back from %lu to %lu", s0, s1);
 }
@@ -90,7 +91,8 @@ SELFTEST(test_kvm_steal_time, "kvm: steal-time record registered, version protoc
  */
 SELFTEST(test_kvm_pv_eoi, "kvm: timer interrupts keep arriving; PV EOI skips APIC writes")
 {
-	uint64_t skipped = kvm.eoi_skipped, written = kvm.eoi_written, start = ticks();
+	const struct kvm_cpu_count *n = kvm_count();	/* this CPU's: its MSR is checked */
+	uint64_t skipped = n->eoi_skipped, written = n->eoi_written, start = ticks();
 	char why[160];
 
 	if (!under_kvm(t))
@@ -101,12 +103,13 @@ SELFTEST(test_kvm_pv_eoi, "kvm: timer interrupts keep arriving; PV EOI skips API
 		st_check(t, pv_ops.apic.eoi == pv_native_ops.apic.eoi, "apic.eoi not native");
 		return;
 	}
-	st_check(t, rdmsr(MSR_KVM_PV_EOI_EN) == (virt_to_phys((const void *)kvm_eoi_word_addr()) | KVM_MSR_ENABLED),
+	st_check(t, rdmsr(MSR_KVM_PV_EOI_EN) ==
+		     (virt_to_phys((const void *)kvm_eoi_word_addr(smp_processor_id())) | KVM_MSR_ENABLED),
 		 "MSR_KVM_PV_EOI_EN holds %lx", rdmsr(MSR_KVM_PV_EOI_EN));
-	if (kvm.eoi_skipped == skipped && !t->failed) {
+	if (n->eoi_skipped == skipped && !t->failed) {
 		snprintf(why, sizeof(why), "PV EOI enabled but unused: the host flagged none of "
 			 "%lu EOIs (it may virtualize EOI itself, as APICv and AVIC do)",
-			 kvm.eoi_written - written);
+			 n->eoi_written - written);
 		st_skip(t, why);
 	}
 }

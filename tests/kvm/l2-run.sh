@@ -18,7 +18,7 @@
 #   append=<guest command line>   cpu=<suffix for the -cpu model, e.g. ,-kvm-pv-eoi>
 #   timeout=<seconds>             qemu=<one extra QEMU argument> (repeatable)
 #   mem=<QEMU -m value>           model=<-cpu model, default host; direct mode
-#                                 passes what tools/kvm-cpu.sh found>
+#   smp=<QEMU -smp, default 1>    passes what tools/kvm-cpu.sh found>
 #   stats=1                       the caller wants KVM's counters (--stats)
 #
 # KVM's counters live in debugfs: if its kvm directory is missing and the
@@ -38,7 +38,7 @@ DEBUGFS_KVM=${PVOS_KVM_DEBUGFS:-/sys/kernel/debug/kvm}
 EOF_MARK="$(printf '\001')pvos-l2-eof$(printf '\001')"
 CR=$(printf '\r')
 
-append='' cpu='' timeout=240 mem=128M model=host stats=0
+append='' cpu='' timeout=240 mem=128M smp=1 model=host stats=0
 
 # printf, not echo: dash's echo would expand backslashes in guest output.
 out() { printf '%s%s\n' "$1" "$2"; }
@@ -52,6 +52,7 @@ read_args() {
             cpu=*)     cpu=${kv#cpu=} ;;
             timeout=*) timeout=${kv#timeout=} ;;
             mem=*)     mem=${kv#mem=} ;;
+            smp=*)     smp=${kv#smp=} ;;
             model=*)   model=${kv#model=} ;;
             stats=*)   stats=${kv#stats=} ;;
             qemu=*)    set -- "$@" "${kv#qemu=}" ;;
@@ -143,7 +144,7 @@ start_qemu() {
     else set -- -accel "$accel" -cpu "max$cpu"; fi
     i=1
     while [ "$i" -le "$EXTRA_COUNT" ]; do eval "set -- \"\$@\" \"\$EXTRA_$i\""; i=$((i + 1)); done
-    "$QEMU" -machine pc "$@" -m "$mem" -smp 1 \
+    "$QEMU" -machine pc "$@" -m "$mem" -smp "$smp" \
         -kernel "$KERNEL" -append "$append" \
         -display none -nodefaults -no-reboot -monitor none \
         -device isa-debug-exit,iobase=0xf4,iosize=4 \

@@ -3,7 +3,10 @@
 # pvos-kvm.t (nested: the trusted path, kvm-amd inside QEMU TCG) and
 # pvos-kvm-direct.t (this host's own /dev/kvm, whatever its kind).  Both
 # boot the same things and judge them the same way; they differ in which
-# self-test skips they accept and whether KVM's exit counts are real exits.
+# self-test skips they accept, whether KVM's exit counts are real exits, and
+# how many vCPUs L2 gets: the nested suite also boots -smp 4 (on L1's one
+# vCPU: the overcommit case), the direct one stays at -smp 1, since under a
+# software KVM such as kvm_pvm the other CPUs cannot start.
 #
 # The caller sets KVM_MODE (nested|direct) before sourcing; every boot runs
 # with PVOS_KVM_MODE=$KVM_MODE.  Output is TAP.  No set -e: a failed check
@@ -20,6 +23,11 @@ trap 'rm -rf "$work"' EXIT
 # The one self-test skip a host may force: it offers PV EOI but never sets
 # the flag (software KVM such as kvm_pvm; Intel APICv).
 PV_EOI_SKIP='^ok [0-9]+ - kvm: timer interrupts keep arriving; PV EOI skips APIC writes # SKIP PV EOI enabled but unused: '
+# What a cross-CPU self-test says on a -smp 1 boot.
+ONE_CPU_SKIP='# SKIP one CPU: boot with -smp 2 or more$'
+# QEMU hides the features with a per-feature op (the SMP ones too); without
+# steal time, PV_TLB_FLUSH (offered) has no preempted flag to read.
+NOOPT_FLAGS=",-kvm-pv-eoi,-kvm-steal-time,-kvm-nopiodelay,-kvm-pv-ipi,-kvm-pv-unhalt"
 
 n=0
 failed=0
@@ -59,15 +67,15 @@ skip_file() {	# skip_file KIND REASON [CLAIM]: the whole file, before any plan
 	exit 0
 }
 
-# boot NAME CPU-FLAGS CMDLINE: sets $st, leaves $work/NAME.{log,err}.  A
-# failure of the harness itself (124 timeout, 125) is tried once more and
-# said on stderr; pvos failing (3) is not.
+# boot NAME CPU-FLAGS CMDLINE [CPUS]: sets $st, leaves $work/NAME.{log,err}.
+# CPUS is L2's -smp (1 if not given).  A failure of the harness itself (124
+# timeout, 125) is tried once more and said on stderr; pvos failing (3) is not.
 boot() {
 	local try
 	last=$1
 	for try in 1 2; do
 		st=0
-		"$HERE/run-nested.sh" --timeout 240 --cpu-flags "$2" \
+		"$HERE/run-nested.sh" --timeout 240 --smp "${4:-1}" --cpu-flags "$2" \
 			"$ELF" "$3" >"$work/$1.log" 2>"$work/$1.err" || st=$?
 		[ "$st" = 124 ] || [ "$st" = 125 ] || break
 		echo "$TEST_FILE: $1: $KVM_MODE run ended with $st (try $try): $(tail -n 3 "$work/$1.err" | tr '\n' ' ')" >&2
@@ -84,17 +92,22 @@ first_boot() {
 	grep -m1 '^run-nested: mode ' "$work/$1.err" | sed "s|^|$TEST_FILE: |" >&2
 }
 
-# selftests_ok LOG ACCEPT-PV-EOI-SKIP(0|1): every self-test ok, and the kvm
-# ones run: none skipped, or (where the host may not deliver PV EOI) only
-# the PV EOI one.
+# selftests_ok LOG ACCEPT-PV-EOI-SKIP(0|1) [CPUS]: every self-test ok, and
+# the kvm and smp ones run: none skipped, or (where the host may not deliver
+# PV EOI) only the PV EOI one.  On one CPU (CPUS 1, the default) a
+# cross-CPU test's "one CPU" skip is no fault.
 selftests_ok() {
 	local skips
 	all_ok "$1" || return 1
-	skips=$(grep -aE '^ok [0-9]+ - kvm: .*# SKIP' "$1")
+	skips=$(grep -aE '^ok [0-9]+ - (kvm|smp): .*# SKIP' "$1")
+	[ "${3:-1}" != 1 ] || skips=$(grep -vE "$ONE_CPU_SKIP" <<< "$skips")
 	[ -z "$skips" ] && return 0
 	[ "$2" = 1 ] && ! grep -vqE "$PV_EOI_SKIP" <<< "$skips"
 }
 pv_eoi_unused() { has "$PV_EOI_SKIP" "$1"; }
+cpus_up() {	# cpus_up LOG N: pvos started N CPUs under kvm
+	has "^smp: $2 CPUs up, on the kvm backend\$" "$1"
+}
 
 # --- the boots both suites make ---
 
@@ -120,13 +133,23 @@ check_full() {	# check_full ACCEPT-PV-EOI-SKIP: every feature on
 	grep -aE '^(pvops|kvm):|^not ok|# SKIP' "$log" | sed 's/^/# /'
 }
 
-check_noopt() {	# without PV EOI, steal time, NOP io_delay
-	local log=$work/noopt.log
-	ok $((st != 1)) "-kvm-pv-eoi,-kvm-steal-time,-kvm-nopiodelay: exit 1, got $st"
+# check_noopt CPUS: booted with $NOOPT_FLAGS, -smp CPUS
+check_noopt() {
+	local log=$work/noopt.log tlb='^kvm: PV_TLB_FLUSH offered, but it needs steal time'
+	ok $((st != 1)) "${NOOPT_FLAGS#,}: exit 1, got $st"
 	has '^kvm: no PV_EOI: apic.eoi stays native' "$log" && has '^kvm: no STEAL_TIME' "$log" &&
 		has '^kvm: no NOP_IO_DELAY: cpu.io_delay stays native' "$log"
 	ok $? "each removed feature's op falls back to native, with its message"
-	selftests_ok "$log" 0; ok $? "every selftest ok without them"
+	[ "$KVM_MODE" = nested ] || tlb="$tlb|^kvm: no PV_TLB_FLUSH: "	# the host may not offer it
+	has '^kvm: no PV_SEND_IPI: apic.send_ipi stays native' "$log" &&
+		has '^kvm: no PV_UNHALT: lock.wait/kick unused, spinlocks stay native' "$log" &&
+		has "$tlb" "$log" &&
+		! has '^kvm: paravirtual ticket locks' "$log"
+	ok $? "PV_SEND_IPI, PV_UNHALT, PV_TLB_FLUSH (no steal time): IPIs, flushes and locks stay native, each saying so"
+	selftests_ok "$log" 0 "$1"; ok $? "every selftest ok without them"
+	if [ "$1" != 1 ]; then
+		cpus_up "$log" "$1"; ok $? "-smp $1: $1 CPUs up, the smp and kvm selftests run on the native IPI, flush and lock"
+	fi
 }
 
 check_noclock() {	# check_noclock ACCEPT-PV-EOI-SKIP
@@ -140,13 +163,49 @@ check_noclock() {	# check_noclock ACCEPT-PV-EOI-SKIP
 # kvm.fake_rewrite: the probe's stub writes to its own read-only page, as a
 # host that rewrites the instruction does; the probe must fail, hypercalls
 # stay native (-ENOSYS), and the self-tests still pass.
-check_fake_rewrite() {	# check_fake_rewrite ACCEPT-PV-EOI-SKIP
-	local log=$work/rewrite.log
+# The hypercall-based features (PV_SEND_IPI, PV_UNHALT) go too, each saying
+# why; in the nested suite the host offers both, so "offered, but" is demanded.
+check_fake_rewrite() {	# check_fake_rewrite ACCEPT-PV-EOI-SKIP CPUS
+	local log=$work/rewrite.log f why
 	ok $((st != 1)) "kvm.fake_rewrite: exit 1, got $st"
 	has '^kvm: hypercalls off: ' "$log"
 	ok $? "kvm.fake_rewrite: the probe fails and says 'kvm: hypercalls off: ...'"
-	selftests_ok "$log" "$1"; ok $? "kvm.fake_rewrite: every selftest ok (hypercalls fall back to -ENOSYS)"
-	grep -aE '^kvm: hypercalls' "$log" | sed 's/^/# /'
+	selftests_ok "$log" "$1" "$2"; ok $? "kvm.fake_rewrite: every selftest ok (hypercalls fall back to -ENOSYS)"
+	why=0
+	for f in PV_SEND_IPI PV_UNHALT; do
+		if [ "$KVM_MODE" = nested ]; then
+			has "^kvm: $f offered, but it needs hypercalls" "$log" || why=1
+		else
+			has "^kvm: $f offered, but it needs hypercalls|^kvm: no $f: " "$log" || why=1
+		fi
+	done
+	! has '^kvm: PV_SEND_IPI \(|^kvm: PV_UNHALT \(|^kvm: paravirtual ticket locks' "$log" && [ $why = 0 ]
+	ok $? "kvm.fake_rewrite: no hypercall-based feature (PV_SEND_IPI, PV_UNHALT) in use, each saying why"
+	if [ "$2" != 1 ]; then
+		cpus_up "$log" "$2"; ok $? "kvm.fake_rewrite -smp $2: $2 CPUs up, the smp selftests run"
+	fi
+	grep -aE '^kvm: (hypercalls|PV_SEND_IPI|PV_UNHALT|PV_TLB_FLUSH)' "$log" | sed 's/^/# /'
+}
+
+# -smp 4 with every feature: the PV IPI, the lazy flush of preempted vCPUs
+# and the PV spinlock in use.  L1 has one vCPU, so L2's four are overcommitted
+# 4:1: while one runs, a busy one is preempted, never halted, and the flush
+# self-test's readers are busy; so some flushes must have been left to KVM.
+# The PV_UNHALT self-test sleeps and kicks twice itself.
+check_smp() {
+	local log=$work/smp.log
+	local used='^kvm: in use: .*PV IPIs \([1-9][0-9]* by KVM_HC_SEND_IPI\), PV TLB flush \([1-9][0-9]* of [0-9]+ remote flushes left to KVM\), PV spinlocks \([1-9][0-9]* sleeps in lock.wait, [1-9][0-9]* kicks\)$'
+	ok $((st != 1)) "-smp 4 (4 vCPUs on L1's one): exit status 1 (pass), got $st"
+	cpus_up "$log" 4; ok $? "smp: 4 CPUs up, on the kvm backend"
+	has '^kvm: PV_SEND_IPI \(KVM_HC_SEND_IPI\): apic.send_ipi is one hypercall$' "$log" &&
+		has "^kvm: PV_TLB_FLUSH \(steal time's preempted flag\): mmu.flush_tlb_multi " "$log" &&
+		has '^kvm: PV_UNHALT \(KVM_HC_KICK_CPU\): lock.wait halts the vCPU, lock.kick wakes it$' "$log" &&
+		has '^kvm: paravirtual ticket locks: ' "$log"
+	ok $? "PV_SEND_IPI, PV_TLB_FLUSH and PV_UNHALT in use, each with its line"
+	selftests_ok "$log" 0 4; ok $? "every selftest ok, the kvm and smp ones not skipped"
+	has "$used" "$log" && has '^kvm: offered but not delivered: none$' "$log"
+	ok $? "exit report: IPIs by hypercall, flushes of preempted vCPUs left to KVM, lock sleeps and kicks; all delivered"
+	grep -aE '^(smp|kvm):|^not ok|# SKIP' "$log" | grep -v 'not running on the xen backend' | sed 's/^/# /'
 }
 
 # --- KVM's exit counts (measure-exits.sh), 5 checks ---

@@ -2,7 +2,7 @@
 # run-nested.sh - run a guest kernel ELF under real KVM, nested inside QEMU TCG.
 #
 #   run-nested.sh [--cpu-flags ',-kvm-pv-eoi,...'] [--stats FILE] [--live]
-#                 [--timeout SECS] [--mem SIZE] [--qemu-arg ARG]...
+#                 [--timeout SECS] [--mem SIZE] [--smp N] [--qemu-arg ARG]...
 #                 KERNEL.ELF "guest command line"
 #
 # Two modes, same output contract:
@@ -42,7 +42,7 @@ OUT=${PVOS_KVM_BUILD:-$REPO/build/kvm}
 EXIT_TIMEOUT=124
 EXIT_HARNESS=125
 
-cpu_flags='' stats_file='' timeout_s=300 mem=128M live=''
+cpu_flags='' stats_file='' timeout_s=300 mem=128M smp=1 live=''
 qemu_args=()
 
 say()   { echo "run-nested: $*" >&2; }
@@ -56,6 +56,7 @@ parse_args() {
             --live)      live=1; shift ;;
             --timeout)   timeout_s=${2?}; shift 2 ;;
             --mem)       mem=${2?}; shift 2 ;;
+            --smp)       smp=${2?}; shift 2 ;;
             --qemu-arg)  qemu_args+=("${2?}"); shift 2 ;;
             -h|--help)   usage ;;
             --) shift; break ;;
@@ -67,6 +68,7 @@ parse_args() {
     kernel=$1 cmdline=$2
     [[ -r $kernel ]] || { say "no such guest kernel: $kernel"; exit 2; }
     [[ $timeout_s =~ ^[0-9]+$ ]] || { say "--timeout needs seconds"; exit 2; }
+    [[ $smp =~ ^[1-9][0-9]*$ ]] || { say "--smp needs a number of CPUs (1 or more)"; exit 2; }
     [[ $cpu_flags == '' || $cpu_flags == ,* ]] ||
         { say "--cpu-flags must start with a comma (it is appended to the -cpu model)"; exit 2; }
 }
@@ -93,12 +95,13 @@ write_args() {
         printf 'append=%s\n' "$cmdline"
         printf 'cpu=%s\n' "$cpu_flags"
         printf 'mem=%s\n' "$mem"
+        printf 'smp=%s\n' "$smp"
         printf 'timeout=%s\n' "$l2_timeout"
         printf 'stats=%s\n' "$(( ${#stats_file} > 0 ))"
         [[ -z $model ]] || printf 'model=%s\n' "$model"
         for a in ${qemu_args[@]+"${qemu_args[@]}"}; do printf 'qemu=%s\n' "$a"; done
     } > "$f"
-    if grep -q $'\r' "$f" || (( $(wc -l < "$f") != 5 + ${model:+1} + ${#qemu_args[@]} )); then
+    if grep -q $'\r' "$f" || (( $(wc -l < "$f") != 6 + ${model:+1} + ${#qemu_args[@]} )); then
         say "arguments must not contain newlines or CRs"; exit 2
     fi
 }
