@@ -136,7 +136,7 @@ run-kvm: $(B)/pvos.iso
 	else \
 		echo "run-kvm: no usable /dev/kvm here: booting pvos under real KVM nested in QEMU TCG"; \
 		echo "run-kvm: (Linux + kvm-amd in the middle; first run builds build/kvm/, ~20 s; Ctrl-C to stop)"; \
-		tests/kvm/run-nested.sh --live --timeout $${RUN_KVM_TIMEOUT:-600} $(B)/pvos.elf "$(ARGS)"; \
+		tests/kvm/run-nested.sh --live --smp $(SMP) --timeout $${RUN_KVM_TIMEOUT:-600} $(B)/pvos.elf "$(ARGS)"; \
 		st=$$?; echo "run-kvm: exit status $$st (1 = pvos passed, 3 = pvos failed, 124 = timed out)"; \
 	fi; \
 	[ $$st -le 1 ]

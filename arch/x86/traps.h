@@ -24,6 +24,8 @@ struct trap_frame {
 #define VEC_IPI_CALL	0xf1	/* kernel/smp.c: wake a CPU that has work */
 #define VEC_IPI_STOP	0xf2	/* kernel/smp.c: stop_machine */
 #define VEC_IPI_FLUSH	0xf4	/* arch/x86/tlb.c: flush this CPU's TLB */
+#define VEC_TEST_IPI	0xf5	/* a backend's self-test IPI (backends/kvm/selftests_smp.c) */
+/* 0xf0: the register self-test's self-IPI; 0xf3: Xen's upcall (backends/xen/xen_vectors.h) */
 #define VEC_SPURIOUS	0xff
 #define VEC_ANY		(-1)	/* expect_fault: whichever exception comes */
 

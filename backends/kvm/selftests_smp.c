@@ -17,7 +17,7 @@
 #include "arch/x86/time.h"
 #include "arch/x86/traps.h"
 
-#define KVM_TEST_VECTOR	0xf3	/* unused by pvos (arch/x86/traps.h); these tests' IPI */
+#define KVM_TEST_VECTOR	VEC_TEST_IPI	/* arch/x86/traps.h */
 #define TEST_VA		FIXMAP_TEST
 
 static bool on_kvm(struct st_ctx *t)
