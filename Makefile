@@ -217,14 +217,17 @@ bench: build/pvos.elf
 docs: | ensure-deps
 	@test -s build/bench.csv || { echo "docs: no build/bench.csv: run make bench first"; exit 1; }
 	python3 tools/figures.py --update
-	tools/bench.sh --plot && cp build/bench.png docs/performance.png
+	tools/bench.sh --plot && cp build/bench.png docs/performance.png && \
+		cp build/bench-locks.png docs/performance-locks.png
 
 docs-check: | ensure-deps
 	python3 tools/figures.py --check
 	tools/bench.sh --plot
 	@cmp -s build/bench.png docs/performance.png || \
 		{ echo "docs-check: docs/performance.png is not the plot of build/bench.csv: run make docs"; exit 1; }
-	@echo "docs-check: docs/performance.png is the plot of build/bench.csv"
+	@cmp -s build/bench-locks.png docs/performance-locks.png || \
+		{ echo "docs-check: docs/performance-locks.png is not the plot of build/bench-locks.csv: run make docs"; exit 1; }
+	@echo "docs-check: docs/performance*.png are the plots of build/bench*.csv"
 
 clean:
 	rm -rf build build-nopv

@@ -25,7 +25,7 @@
 
 #define LOCKBENCH_MS	200
 #define WORK_INSIDE	40	/* loop rounds: a few hundred instructions with the lock */
-#define WORK_OUTSIDE	40	/* and as many without it */
+#define WORK_OUTSIDE	400	/* and ten times as long without it */
 
 static struct spinlock lock = SPINLOCK("lockbench");
 static volatile uint64_t shared, acquired[MAX_CPUS];

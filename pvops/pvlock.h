@@ -11,7 +11,8 @@
 struct spinlock;
 
 void pv_ticket_lock(struct spinlock *l);
-void pv_ticket_unlock(struct spinlock *l);
+extern char pv_ticket_unlock[];	/* callee-save asm: the fast path */
+void pv_ticket_unlock_kick(struct spinlock *l);
 
 /* The two ops into pv_ops, unless pvspin=off (plain spinning); true if installed. */
 bool pvlock_install(const char *backend);

@@ -24,6 +24,9 @@ In an expression:
     h(op, variant)      hypercalls per op           (build/bench-hypercalls.csv)
     ht(op, variant)     hypercalls in all
     k(measure, column)  KVM exits per 1,000 events  (build/bench-kvm.csv, nested mode)
+    l(setup, pvspin)    lock acquisitions per second (build/bench-locks.csv; setup
+                        native, xen-credit, xen-credit2; pvspin 'on' or 'off')
+    lk(pvspin)          the same under nested KVM (build/bench-locks-kvm.csv)
     MICRO               the micro benchmarks, for mean()/max()/min()/all()
 The format after `|` is Python's (",.0f", ".3f"); by default one decimal,
 dropped when it is 0.  An expression may also
@@ -102,10 +105,18 @@ class Figures:
                           % ('/'.join(sorted(m or '?' for m in modes)), KVM_MODE))
         return self.lookup('bench-kvm.csv', {'measure': measure}, column)
 
+    def l(self, setup, pvspin):
+        return self.lookup('bench-locks.csv', {'setup': setup, 'pvspin': pvspin},
+                           'acquisitions_per_sec')
+
+    def lk(self, pvspin):
+        return self.lookup('bench-locks-kvm.csv', {'setup': 'kvm-nested', 'pvspin': pvspin},
+                           'acquisitions_per_sec')
+
     def env(self):
         n = lambda op: self.b(op, 'native') - self.b(op, 'nopv')
         return {'b': self.b, 'n': n, 'over': lambda op: n(op) - (2 if op in PAIRS else 1),
-                'h': self.h, 'PAIRS': PAIRS, 'all': all, 'any': any, 'ht': self.ht, 'k': self.k, 'MICRO': MICRO,
+                'h': self.h, 'l': self.l, 'lk': self.lk, 'PAIRS': PAIRS, 'all': all, 'any': any, 'ht': self.ht, 'k': self.k, 'MICRO': MICRO,
                 'mean': lambda xs: sum(xs) / len(xs), 'max': max, 'min': min, 'abs': abs,
                 'round': round}
 
@@ -158,6 +169,20 @@ def table_kvm(fig):
     return '\n'.join(out) + '\n'
 
 
+def table_locks(fig):
+    """Lock throughput, plain spinning against paravirtual waiting (deterministic rows only)."""
+    rows = [('native', 'native: 4 vCPUs take turns on one QEMU thread', 'pv lock, spinning only'),
+            ('xen-credit', 'Xen, credit scheduler: 4 vCPUs on 1 CPU', 'wait/kick'),
+            ('xen-credit2', 'Xen, credit2 scheduler: 4 vCPUs on 1 CPU', 'wait/kick')]
+    out = ['| lock acquisitions per second of guest time | plain spinning | paravirtual | ratio |',
+           '| --- | ---: | ---: | ---: |']
+    for setup, label, how in rows:
+        off, on = fig.l(setup, 'off'), fig.l(setup, 'on')
+        out.append('| %s | %s | %s (%s) | %.1fx |' % (label, format(off, ',.0f'),
+                                                    format(on, ',.0f'), how, on / off))
+    return '\n'.join(out) + '\n'
+
+
 def boot_lines(variant):
     """A boot's pvops lines as an indented code block: what the page shows it prints."""
     def block(fig):
@@ -168,7 +193,7 @@ def boot_lines(variant):
     return block
 
 
-TABLES = {'bench': table_bench, 'kvm': table_kvm, 'boot-native': boot_lines('native'),
+TABLES = {'bench': table_bench, 'kvm': table_kvm, 'locks': table_locks, 'boot-native': boot_lines('native'),
           'boot-xen': boot_lines('xen')}
 
 

@@ -95,7 +95,7 @@ static pteval_t read_leaf(const pteval_t *e)
  * for them).  That wait happens after the lock is released, so that a CPU
  * spinning for the lock with interrupts off cannot hold it up.
  */
-static void flush_after_change(unsigned long va, bool everywhere)
+static inline void flush_after_change(unsigned long va, bool everywhere)
 {
 	flush_tlb_one(va);
 	if (everywhere && nr_cpus_online > 1)
@@ -109,19 +109,19 @@ static void flush_after_change(unsigned long va, bool everywhere)
  * That matters because the patcher runs inside stop_machine, where a
  * stopped CPU may have been interrupted holding pt_lock.
  */
-static void pt_lock_if(bool shared)
+static inline void pt_lock_if(bool shared)
 {
 	if (shared)
 		spin_lock(&pt_lock);
 }
 
-static void pt_unlock_if(bool shared)
+static inline void pt_unlock_if(bool shared)
 {
 	if (shared)
 		spin_unlock(&pt_lock);
 }
 
-static int set_mapping(unsigned long va, phys_addr_t pa, pteval_t prot, bool everywhere)
+static inline int set_mapping(unsigned long va, phys_addr_t pa, pteval_t prot, bool everywhere)
 {
 	pteval_t *e;
 	bool was_present;
@@ -140,7 +140,7 @@ static int set_mapping(unsigned long va, phys_addr_t pa, pteval_t prot, bool eve
 	return 0;
 }
 
-static void clear_mapping(unsigned long va, bool everywhere)
+static inline void clear_mapping(unsigned long va, bool everywhere)
 {
 	pteval_t *e;
 	bool was_present;

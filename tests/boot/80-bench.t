@@ -7,7 +7,7 @@
 # build/bench*.csv behind, which `make test` then holds README.md and docs/
 # to (tools/figures.py).
 . "$(dirname "$0")/lib.sh"
-plan 7
+plan 8
 CSV=$ROOT/build/bench.csv
 HC=$ROOT/build/bench-hypercalls.csv
 
@@ -42,6 +42,9 @@ check "patched native is within one instruction of nopv for the one-instruction 
 	"b - a <= 1" nopv native read_cr2 read_cr3 write_cr3 set_pte flush_tlb_one
 check "an unpatched site (off) costs more than a patched one (native), every op" \
 	"a > b" off native $ops
+
+rows=$(awk -F, 'NR > 1 && $3 > 0' "$ROOT/build/bench-locks.csv" 2>/dev/null | wc -l)
+[ "$rows" = 6 ]; ok $? "lockbench: native, Xen credit and credit2, spinning and paravirtual ($rows rows)"
 
 u=$(awk -F, '$2 == "xen-unbatched" { print $4 }' "$HC" 2>/dev/null)
 b=$(awk -F, '$2 == "xen-batched" { print $4 }' "$HC" 2>/dev/null)

@@ -208,6 +208,26 @@ check_smp() {
 	grep -aE '^(smp|kvm):|^not ok|# SKIP' "$log" | grep -v 'not running on the xen backend' | sed 's/^/# /'
 }
 
+# --- lock throughput under 4:1 overcommit (kernel/lockbench.c), 2 checks ---
+
+per_sec() { awk '$1 == "lockbench:" && $2 == "total" { split($6, p, "="); print p[2] }' "$1"; }
+
+# check_lockbench CSV: `lockbench` with and without pvspin, 4 vCPUs on L1's
+# one: both finish, and paravirtual waiting gets the lock more often than
+# plain spinning.  The figures go to CSV (tools/bench.sh writes the same).
+check_lockbench() {
+	local pv spin
+	pv=$(per_sec "$work/lock-pv.log") spin=$(per_sec "$work/lock-spin.log")
+	[ -n "$pv" ] && [ -n "$spin" ]
+	ok $? "lockbench, 4 vCPUs on one, pvspin on and off: both finish ($pv and $spin per s)"
+	awk -v a="${pv:-0}" -v b="${spin:-0}" 'BEGIN { exit !(b > 0 && a > b) }'
+	ok $? "PV wait/kick gets the lock more often than plain spinning (${pv:-?} vs ${spin:-?} per s)"
+	if [ -n "$pv" ] && [ -n "$spin" ]; then
+		printf 'setup,pvspin,acquisitions_per_sec\nkvm-nested,on,%s\nkvm-nested,off,%s\n' \
+			"$pv" "$spin" >"$1.tmp" && mv "$1.tmp" "$1"
+	fi
+}
+
 # --- KVM's exit counts (measure-exits.sh), 5 checks ---
 
 # Every window label of both boots has numeric exits and io_exits.
