@@ -1,12 +1,13 @@
 /*
  * The console list (see console.h).  Output goes to every registered
- * console; input, used only by handshakes with a test harness, comes from
- * the first console that has any.
+ * console; input comes from the first console that has any: handshakes
+ * with a test harness, and lines typed by a person (console_readline).
  */
 #include "kernel/console.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
 #include "kernel/vsprintf.h"
+#include "pvops/pvops.h"
 
 static struct console *consoles;
 
@@ -38,10 +39,15 @@ int console_getc(void)
 	return -1;
 }
 
-/* Wait for one byte of input.  Returns -1 if no console can read at all. */
+/*
+ * Wait for one byte of input.  Returns -1 if no console can read at all.
+ * With interrupts on, the CPU sleeps between looks (safe_halt: hlt, or
+ * SCHEDOP_block under Xen) and the next tick or console event wakes it; a
+ * spinning vCPU would take a host CPU from whoever is to type.
+ */
 int console_getc_wait(void)
 {
-	bool any = false;
+	bool any = false, can_sleep = !irqs_disabled();
 
 	printk_flush();		/* a prompt without its newline yet */
 	for (struct console *c = consoles; c; c = c->next)
@@ -49,14 +55,70 @@ int console_getc_wait(void)
 	if (!any)
 		return -1;
 	for (;;) {
-		for (struct console *c = consoles; c; c = c->next) {
-			int ch = c->getc ? c->getc() : -1;
+		int ch = console_getc();
 
-			if (ch >= 0)
-				return ch;
-		}
-		asm volatile("pause");
+		if (ch >= 0)
+			return ch;
+		if (can_sleep)
+			safe_halt();
+		else
+			asm volatile("pause");
 	}
+}
+
+static void echo_str(const char *s)
+{
+	printk("%s", s);
+	printk_flush();
+}
+
+/*
+ * Read one line, with the editing a terminal user expects: backspace (BS
+ * or DEL) and Ctrl-U erase, Enter (CR or LF; the LF of a CR LF pair is
+ * dropped) ends it.  Typed characters are echoed, since the terminal in
+ * front of a serial line or `xl console` is raw.  Bytes that are not
+ * printable ASCII are ignored: a binary storm on the line leaves no trace.
+ * Returns the line's length (buf holds it, NUL-terminated); CONSOLE_NO_INPUT
+ * if no console can read; CONSOLE_LINE_TOO_LONG if more was typed than
+ * fits (buf holds the first size - 1 characters).
+ */
+int console_readline(char *buf, size_t size)
+{
+	static bool after_cr;
+	size_t len = 0;
+	bool overflow = false;
+
+	for (;;) {
+		int ch = console_getc_wait();
+		bool lf_of_crlf = after_cr && ch == '\n';
+
+		after_cr = ch == '\r';
+		if (ch < 0)
+			return CONSOLE_NO_INPUT;
+		if (lf_of_crlf)
+			continue;
+		if (ch == '\r' || ch == '\n')
+			break;
+		if ((ch == '\b' || ch == 0x7f) && len) {
+			len--;
+			echo_str("\b \b");
+		} else if (ch == 0x15) {		/* Ctrl-U */
+			for (; len; len--)
+				echo_str("\b \b");
+		} else if (ch >= 0x20 && ch < 0x7f) {
+			if (len + 1 < size) {
+				char s[2] = { (char)ch, 0 };
+
+				buf[len++] = (char)ch;
+				echo_str(s);
+			} else {
+				overflow = true;
+			}
+		}
+	}
+	buf[len] = '\0';
+	echo_str("\n");
+	return overflow ? CONSOLE_LINE_TOO_LONG : (int)len;
 }
 
 const char *console_names(char *buf, size_t size)

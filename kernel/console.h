@@ -19,6 +19,9 @@ void console_register(struct console *c);
 void console_write(const char *s, size_t n);
 int console_getc(void);
 int console_getc_wait(void);
+int console_readline(char *buf, size_t size);	/* a line, edited; or one of: */
+#define CONSOLE_NO_INPUT	(-1)	/* no console can read */
+#define CONSOLE_LINE_TOO_LONG	(-2)	/* buf holds what fitted */
 const char *console_names(char *buf, size_t size);
 
 #endif

@@ -14,6 +14,7 @@
 #include "kernel/crashtest.h"
 #include "kernel/hoststat.h"
 #include "kernel/bench.h"
+#include "kernel/exit.h"
 #include "pvops/pvops.h"
 #include "pvops/select.h"
 #include "arch/x86/apic.h"
@@ -53,6 +54,29 @@ static void banner(const struct platform *p)
 		       sizeof(boot_info.cmdline) - 1);
 }
 
+/*
+ * `echo`: read one line from the console and say it back, then exit.  The
+ * smallest proof that typing reaches pvos on whatever console it has
+ * (serial, Xen's console_io as dom0, the ring as a domU).
+ */
+static void __noreturn echo_line(void)
+{
+	char line[80];
+	int n;
+
+	printk("echo: ready; type a line and press Enter\n");
+	printk("> ");
+	n = console_readline(line, sizeof(line));
+	if (n == CONSOLE_NO_INPUT) {
+		printk("echo: no console here can read input\n");
+		pvos_exit(EXIT_FAIL);
+	}
+	if (n == CONSOLE_LINE_TOO_LONG)
+		printk("echo: line too long; the first %zu characters were kept\n", sizeof(line) - 1);
+	printk("echo: %s\n", line);
+	pvos_exit(EXIT_PASS);
+}
+
 static void __noreturn idle(void)
 {
 	printk("pvos: boot complete; idling with the timer on (%lu ticks so far).\n", ticks());
@@ -85,5 +109,7 @@ void kmain(const struct platform *p)
 		hoststat_run();
 	if (opt.lockbench)
 		lockbench_run();
+	if (opt.echo)
+		echo_line();
 	idle();
 }

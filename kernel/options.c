@@ -21,6 +21,8 @@ CMDLINE_CHOICE(opt_crash, "crash", &opt.crash, crash_choices,
 	       "test: provoke an exception");
 CMDLINE_FLAG(opt_lockbench, "lockbench", &opt.lockbench,
 	     "lock throughput with every CPU contending, exit");
+CMDLINE_FLAG(opt_echo, "echo", &opt.echo,
+	     "read one console line, print it back, exit");
 CMDLINE_FLAG(opt_hoststat, "hoststat", &opt.hoststat,
 	       "pause around workloads for host counters");
 

@@ -23,6 +23,7 @@ struct options {
 	int crash;		/* test: provoke an exception (enum crash_choice) */
 	int hoststat;		/* pause around workloads for the host's counters */
 	int lockbench;		/* lock throughput with every CPU contending, exit */
+	int echo;		/* read a console line, print it back, exit */
 };
 
 extern struct options opt;
