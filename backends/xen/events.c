@@ -158,6 +158,7 @@ volatile uint64_t xen_timer_events[MAX_CPUS];
 static struct {
 	uint64_t next_tick;
 	struct vcpu_runstate_info runstate;	/* Xen writes it as the vCPU runs */
+	uint64_t steal_base;	/* its steal time when pvos registered it */
 	bool have_runstate;
 } xen_time[MAX_CPUS];
 
@@ -172,15 +173,12 @@ uint64_t xen_sched_clock(void)
 	return xen_system_time() - xen_clock_base;
 }
 
-/* Steal time: how long CPU `cpu` was runnable but not running, or offline. */
-uint64_t xen_steal_clock(int cpu)
+/* Runnable-but-not-running plus offline time, as Xen counts it since the vCPU was made. */
+static uint64_t xen_runstate_steal(int cpu)
 {
-	volatile struct vcpu_runstate_info *r;
+	volatile struct vcpu_runstate_info *r = &xen_time[cpu].runstate;
 	uint64_t entry, steal;
 
-	if (cpu < 0 || cpu >= MAX_CPUS || !xen_time[cpu].have_runstate)
-		return 0;
-	r = &xen_time[cpu].runstate;
 	do {
 		entry = r->state_entry_time;
 		barrier();
@@ -190,12 +188,27 @@ uint64_t xen_steal_clock(int cpu)
 	return steal;
 }
 
+/*
+ * Steal time of CPU `cpu` since pvos started counting.  Xen's figures go
+ * back to the vCPU's creation: a domU's vCPU sits offline while xl builds
+ * the domain, and `xl create -c` keeps it paused until the console client
+ * is up (over a second).  That is not time stolen from pvos, so the value
+ * at registration is the zero, as sched_clock's is at timer_init.
+ */
+uint64_t xen_steal_clock(int cpu)
+{
+	if (cpu < 0 || cpu >= MAX_CPUS || !xen_time[cpu].have_runstate)
+		return 0;
+	return xen_runstate_steal(cpu) - xen_time[cpu].steal_base;
+}
+
 static void xen_runstate_init(int cpu)
 {
 	struct vcpu_register_runstate_memory_area area = { .addr.v = &xen_time[cpu].runstate };
 
 	xen_check(HYPERVISOR_vcpu_op(VCPUOP_register_runstate_memory_area, cpu, &area),
 		  "vcpu_op(VCPUOP_register_runstate_memory_area vCPU %d)", cpu);
+	xen_time[cpu].steal_base = xen_runstate_steal(cpu);	/* Xen filled it in at once */
 	xen_time[cpu].have_runstate = true;
 }
 
