@@ -29,10 +29,14 @@ STEAL_FAIL='^not ok [0-9]+ - xen: sched_clock from vcpu_time_info advances; stea
 TODO_STEAL="# TODO steal time counts the vCPU's offline time before pvos ran (issue 14)"
 
 n=0 failed=0
+# A failing check with a TODO directive does not fail the file; it is said
+# on stderr too, which prove shows, so that it does not pass unseen.
 ok() {	# ok STATUS DESCRIPTION [DIRECTIVE]
 	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2${3:+ $3}"
-	else echo "not ok $n - $2${3:+ $3}"; [ -n "${3:-}" ] || failed=$((failed + 1)); fi
+	if [ "$1" = 0 ]; then echo "ok $n - $2${3:+ $3}"; return; fi
+	echo "not ok $n - $2${3:+ $3}"
+	if [ -n "${3:-}" ]; then echo "$TEST_FILE: not yet: $2: ${3#\# TODO }" >&2
+	else failed=$((failed + 1)); fi
 }
 has() { grep -aqE -- "$1" "$2" 2>/dev/null; }
 skip_file() {	# skip_file REASON: a setup failure, recorded for make test's summary
