@@ -230,7 +230,7 @@ run_batch() {
 run_interactive() {
 	cmd=$(sed -n 's/^guest=//p' /pvos/runs | head -n 1)
 	echo "XL-RUN 1 $cmd"
-	echo "DOM0-NOTE console attached: Ctrl-] detaches, Ctrl-A X quits QEMU"
+	echo "dom0: the guest's console follows: Ctrl-] detaches, Ctrl-A X quits QEMU"
 	xl create -c "$CFG" 'kernel="/pvos/pvos.elf"' "extra=\"$cmd\""
 	while xl domid "$NAME" > /dev/null 2>&1; do sleep 1; done
 	k=0
