@@ -15,7 +15,7 @@
 # Several guests run one after the other in one dom0 boot (a boot costs
 # ~10 s; a pvos run ~2 s).  Each guest gets its limit, then `xl destroy`.
 #
-# --out DIR: per guest N (1, 2, ...): N.console (its console, as xenconsoled
+# --out DIR (emptied first): per guest N (1, 2, ...): N.console (its console, as xenconsoled
 # logged it), N.xl (xl's own lines), N.reason (one word: poweroff, crash,
 # reboot, suspend, watchdog, soft_reset; destroyed = killed at its limit;
 # none = no reason seen), N.typed (the line typed, if any) and N.client
