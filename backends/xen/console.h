@@ -5,7 +5,11 @@
 #include "kernel/types.h"
 
 void xen_console_init(void);
+void xen_console_events_init(void);		/* bind its port, once events work */
+bool xen_console_drain(void);			/* false: xenconsoled did not take it all */
 extern const char *xen_console_kind;		/* "console_io" or "ring" */
+extern unsigned int xen_console_port;		/* its event channel */
+extern volatile unsigned long xen_console_events;	/* events seen on it */
 
 /* The console's own hypercalls cannot panic on failure: they are counted. */
 struct xen_console_errors {

@@ -111,6 +111,11 @@ void xen_evtchn_bind(unsigned int port, int cpu, xen_evtchn_handler_t h)
 		  "event_channel_op(EVTCHNOP_unmask port %u)", port);
 }
 
+bool xen_evtchn_handled(unsigned int port)
+{
+	return port < XEN_MAX_PORTS && xen_ports[port].handler;
+}
+
 unsigned int xen_evtchn_bind_ipi(int cpu, xen_evtchn_handler_t h, const char *what)
 {
 	struct evtchn_bind_ipi bind = { .vcpu = (uint32_t)cpu };

@@ -16,6 +16,7 @@ typedef void (*xen_evtchn_handler_t)(unsigned int port, struct trap_frame *f);
  * upcalls, and is only waited for with xen_evtchn_poll.
  */
 void xen_evtchn_bind(unsigned int port, int cpu, xen_evtchn_handler_t h);
+bool xen_evtchn_handled(unsigned int port);	/* bound, with a handler */
 unsigned int xen_evtchn_bind_ipi(int cpu, xen_evtchn_handler_t h, const char *what);
 void xen_evtchn_send(unsigned int port, const char *what);
 void xen_evtchn_clear(unsigned int port);	/* its pending bit */

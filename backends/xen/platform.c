@@ -71,6 +71,7 @@ static void xen_trap_init(void)
 	xen_register_callback(CALLBACKTYPE_event, xen_hypervisor_callback, "event");
 	xen_register_callback(CALLBACKTYPE_failsafe, xen_failsafe_callback, "failsafe");
 	xen_events_init();
+	xen_console_events_init();
 	printk("traps: Xen trap table (%zu vectors), event callback at %lx\n",
 	       ARRAY_SIZE(xen_trap_vectors), (unsigned long)xen_hypervisor_callback);
 	xen_cpu_init(0);	/* the boot vCPU's IPI and lock-kick channels */
@@ -98,6 +99,8 @@ static void xen_exit(int status)
 		printk("xen: console hypercalls failed %lu times; the first was %s: %ld\n",
 		       ce->count, ce->first_call, ce->first_rc);
 	printk("xen: SCHEDOP_shutdown(%s)\n", reason);
+	/* The last lines are in the ring until xenconsoled takes them; nowhere to say if not. */
+	xen_console_drain();
 	if (xen_is_dom0)
 		outl(0xf4, (uint32_t)status);
 	rc = HYPERVISOR_sched_op(SCHEDOP_shutdown, &s);

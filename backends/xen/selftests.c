@@ -132,6 +132,32 @@ SELFTEST(test_xen_console, "xen: the console is console_io as dom0, the ring as 
 }
 
 /*
+ * The console's port must have a handler, or each of xenconsoled's kicks
+ * becomes an "event on unbound port" line, which is more output, which
+ * xenconsoled takes and kicks again.  As a domU, write a line, wait for
+ * xenconsoled to take it (the drain pvos does before shutting down), and
+ * see its kick arrive.  dom0's VIRQ_CONSOLE comes only with typed input
+ * (xen-dom0.t types a line).
+ */
+SELFTEST(test_xen_console_events, "xen: the console's event channel is bound; xenconsoled's kicks arrive")
+{
+	unsigned long e0 = xen_console_events;
+	uint64_t deadline = sched_clock() + 2000000000ULL;
+
+	if (!under_xen(t))
+		return;
+	st_check(t, xen_evtchn_handled(xen_console_port), "console port %u has no handler",
+		 xen_console_port);
+	if (xen_is_dom0)
+		return;
+	printk("# a line for xenconsoled to take\n");
+	st_check(t, xen_console_drain(), "xenconsoled left output in the ring for 2 s");
+	while (xen_console_events == e0 && sched_clock() < deadline)
+		safe_halt();
+	st_check(t, xen_console_events > e0, "no console event in 2 s after xenconsoled took output");
+}
+
+/*
  * Console hypercalls cannot panic when they fail (the panic would need the
  * console), so they are counted: none may have failed so far.  To show the
  * count works, one write that must fail: a buffer in Xen's own part of the

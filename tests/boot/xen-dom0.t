@@ -4,8 +4,9 @@
 # xen backend is chosen, every site is patched, every self-test passes (on
 # one vCPU; on 4 with QEMU -smp 4 and dom0_max_vcpus=4, with paravirtual
 # spinlocks and with pvspin=off; on 4 vCPUs sharing one QEMU CPU, which Xen
-# time-slices; with cpus=1), and that a deliberately bad mmu_update panics
-# naming it and exits failing.
+# time-slices; with cpus=1), that a line typed on the serial line reaches
+# pvos through Xen (console_io), and that a deliberately bad mmu_update
+# panics naming it and exits failing.
 #
 # Status (docs/xen.md): dom0 writes pvos's exit status to QEMU's
 # isa-debug-exit port, so QEMU exits 1 on pass and 3 on fail, as natively;
@@ -85,7 +86,7 @@ several() {
 	ok $? "$2: no smp: or xen: self-test skipped" "$(grep -E '# SKIP' "$1" | head -3)"
 }
 
-echo "1..34"
+echo "1..38"
 LOG=build/xen/dom0-selftest.log
 boot_xen 1 "" selftest "$LOG"
 passed "$LOG" "one vCPU"
@@ -115,10 +116,29 @@ passed "$LOG" "cpus=1 of 4 vCPUs"
 has "$LOG" "smp: 1 CPU up, on the xen backend (cpus= on the command line)"
 ok $? "cpus=1: one CPU up" "$(grep -E '^smp:' "$LOG" | tr '\n' ' ')"
 
+# Xen hands its serial input to dom0 once it has booted; pvos reads it with
+# CONSOLEIO_read, woken by VIRQ_CONSOLE.
+LOG=build/xen/dom0-echo.log
+status=0
+tests/boot/qemu-type.sh "$TIMEOUT" "$LOG" '^echo: ready' 'hellx\x7fo pvos 42\r' \
+	-machine pc -cpu max,-smap -m 512 -smp 1 -display none -no-reboot \
+	-device isa-debug-exit,iobase=0xf4,iosize=4 -kernel "$XEN" \
+	-append "console=com1 com1=115200,8n1 dom0_mem=64M noreboot=false" \
+	-initrd "$ELF echo" || status=$?
+grep -qE '^console: Xen console_io, input and its events on event channel [0-9]+$' "$LOG"
+ok $? "echo: the console's VIRQ_CONSOLE is bound" "$(grep -E '^console:' "$LOG")"
+has "$LOG" "echo: hello pvos 42"; ok $? "echo: the typed line came back through console_io" \
+	"$(grep -E '^(echo|>)' "$LOG" | tr '\n' ' ')"
+ok $((status != 1)) "echo: QEMU exit status 1 (pass)" "exit status $status"
+
 LOG=build/xen/dom0-bad-update.log
 boot_xen 1 "" xen.bad_update "$LOG"
 grep -qE 'PANIC: xen: mmu_update\(.*\) failed: -[0-9]+' "$LOG"
 ok $? "xen.bad_update panics naming mmu_update and the error" "$(grep PANIC "$LOG")"
 has "$LOG" "xen: SCHEDOP_shutdown(crash)"; ok $? "the failing exit shuts down with reason crash"
 ok $((status != 3)) "QEMU exit status 3 (fail) for the bad update" "exit status $status"
+
+# Every event pvos is sent has a handler; one without would print this.
+unbound=$(cat build/xen/dom0-*.log | grep -c 'xen: event on unbound port')
+ok $((unbound != 0)) "no 'xen: event on unbound port' line in any of these boots ($unbound)"
 exit $((fails > 0))
