@@ -7,7 +7,7 @@
 #include "kernel/exit.h"
 #include "kernel/string.h"
 #include "kernel/vsprintf.h"
-
+#include "kernel/options.h"
 
 void st_fail(struct st_ctx *t, int line, const char *fmt, ...)
 {
@@ -27,6 +27,21 @@ void st_skip(struct st_ctx *t, const char *why)
 {
 	t->skipped = true;
 	strncpy0(t->reason, why, sizeof(t->reason));
+}
+
+/*
+ * A harness must turn one failing self-test into a failing run: a TAP
+ * "not ok" line, exit status fail, and wherever pvos runs the host's own
+ * sign of it (QEMU's status, a Xen domain's shutdown reason crash).  To
+ * prove that it does, `selftest.fail` makes this test fail.
+ */
+static int opt_selftest_fail;
+CMDLINE_FLAG(opt_selftest_fail_word, "selftest.fail", &opt_selftest_fail,
+	     "test only: one self-test fails, to prove a harness sees it");
+
+SELFTEST(test_selftest_fail, "selftest: a failure is reported when asked for (selftest.fail)")
+{
+	st_check(t, !opt_selftest_fail, "selftest.fail on the command line: failing on purpose");
 }
 
 void selftest_run_all(void)

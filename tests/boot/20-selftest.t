@@ -1,8 +1,9 @@
 #!/bin/bash
 # `selftest` passes in every mode: patched native (the default), pvops=off
-# (every site an indirect call), and the PARAVIRT=0 build (no sites at all).
+# (every site an indirect call), and the PARAVIRT=0 build (no sites at all);
+# and one failure on purpose (selftest.fail) fails the run.
 . "$(dirname "$0")/lib.sh"
-plan 13
+plan 15
 
 log=$TMP/patched.log
 st=$(boot_elf "$ROOT/build/pvos.elf" "selftest" "$log")
@@ -47,3 +48,11 @@ ok $((st != 0)) "no debug-exit device: QEMU powered off cleanly (exit 0, got $st
 has '^pvos: exit status 0 \(pass\)$' "$log" && has '^acpi: powering off' "$log"
 ok $? "the log says pass, and that ACPI powered off"
 diag_log "$log"
+
+# One failing self-test fails the run: what every harness relies on.
+log=$TMP/fail.log
+st=$(boot_elf "$ROOT/build/pvos.elf" "selftest selftest.fail" "$log")
+ok $((st != 3)) "selftest.fail: QEMU exit status 3 (fail), got $st"
+[ "$(grep -ac '^not ok' "$log")" = 1 ] &&
+	has '^not ok [0-9]+ - selftest: a failure is reported when asked for \(selftest.fail\) # ' "$log"
+ok $? "selftest.fail: exactly one not ok line, the one asked for"
