@@ -169,8 +169,11 @@ run-xen: $(B)/pvos.elf build/xen/xen
 # this terminal.  ARGS= is pvos's command line (xl's extra=, e.g.
 # ARGS=selftest).  The first run builds the dom0 (~10 s); tests/xen/README.md.
 .PHONY: run-xen-domu
+# SMP=2 takes iso/pvos-smp.xl.cfg (vcpus = 2); the configs know no other count.
 run-xen-domu: build/pvos.elf | ensure-deps
-	tests/xen/run-domu.sh --interactive build/pvos.elf "$(ARGS)"
+	@case "$(SMP)" in 1|2) ;; *) echo "run-xen-domu: SMP=1 or SMP=2 (iso/pvos.xl.cfg or iso/pvos-smp.xl.cfg)" >&2; exit 2;; esac
+	tests/xen/run-domu.sh --interactive build/pvos.elf "$(ARGS)" \
+		$(if $(filter 2,$(SMP)),--config pvos-smp.xl.cfg)
 
 # ---- tests ----
 HOST_TESTS := $(patsubst tests/host/%.c,build/host/%,$(wildcard tests/host/test_*.c))

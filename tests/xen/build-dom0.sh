@@ -9,7 +9,8 @@
 #   OUTDIR/dom0-base.cpio   the dom0's root: busybox, the Xen modules, the
 #                           toolstack (xl, xenstored, xenconsoled,
 #                           xen-init-dom0, xenconsole) with its libraries,
-#                           and tests/xen/dom0-init.sh as /init
+#                           util-linux's `script` (bsdutils), and
+#                           tests/xen/dom0-init.sh as /init
 #   OUTDIR/busybox          the same static busybox, for run-domu.sh's cpio
 # pvos itself, pvos.xl.cfg and the list of runs are NOT in here: run-domu.sh
 # appends them per run, so this is built once (cached while newer than this
@@ -213,6 +214,20 @@ stage_xen_tools() {
     copy_lib "$root" "$lib"
 }
 
+# xenconsole, behind `xl console`, reads its stdin only when stdin and
+# stdout are terminals (as a person's are).  `script` gives it one: a pty
+# whose other end the harness feeds.  busybox has no `script`.
+stage_script() {
+    local root=$1 tree=$2 lib
+    dpkg -x "$(deb bsdutils)" "$tree/bsdutils"
+    [[ -x $tree/bsdutils/usr/bin/script ]] || die "no usr/bin/script in bsdutils"
+    mkdir -p "$root/usr/bin"
+    cp "$tree/bsdutils/usr/bin/script" "$root/usr/bin/script"
+    for lib in $(ldd "$tree/bsdutils/usr/bin/script" | awk '/=> \//{print $3} /^\t\//{print $1}'); do
+        copy_lib "$root" "$lib"
+    done
+}
+
 stage_root() {
     local root=$1 tree=$2
     rm -rf "$root" && mkdir -p "$root"/{proc,sys,dev,run,tmp,pvos,etc/xen,var/lib,var/log}
@@ -221,6 +236,7 @@ stage_root() {
     stage_busybox "$root" "$tree"
     stage_kernel "$root" "$tree"
     stage_xen_tools "$root" "$tree"
+    stage_script "$root" "$tree"
     install -m 0755 "$HERE/dom0-init.sh" "$root/init"
     # xl reads it first and complains when it is missing; the defaults suit us.
     echo '# xl.conf: empty, xl defaults' > "$root/etc/xen/xl.conf"
@@ -244,7 +260,7 @@ main() {
     KERNEL_PKG=$(kernel_pkg)
     XEN_PKGS=$(xen_pkgs)
     # shellcheck disable=SC2086  # word splitting intended: a package list
-    fetch_debs busybox-static "$KERNEL_PKG" $XEN_PKGS
+    fetch_debs busybox-static bsdutils "$KERNEL_PKG" $XEN_PKGS
     rm -rf "$tree" && mkdir -p "$tree"
     stage_root "$tree/root" "$tree"
     pack_root "$tree/root" "$BASE"

@@ -6,7 +6,7 @@
 # (which logs every guest's console ring to /var/log/xen/console/), run
 # pvos as a domU with `xl create` on pvos.xl.cfg once per guest listed in
 # /pvos/runs, and power off.  run-domu.sh appends /pvos/pvos.elf,
-# /pvos/runs and /etc/xen/pvos.xl.cfg (iso/pvos.xl.cfg itself) per run.
+# /pvos/runs and /etc/xen/*.xl.cfg (iso/*.xl.cfg themselves) per run.
 #
 # /pvos/runs, one key=value a line:
 #   mode=batch|interactive   batch: the guests below, one after the other;
@@ -18,6 +18,8 @@
 #                            (through `xl console`) once it has booted
 #   limit=SECS               the last guest's own limit (from its start; with
 #                            send=, from the moment the line is typed)
+#   config=FILE              the last guest's config, in /etc/xen (default
+#                            pvos.xl.cfg)
 #
 # Our lines share hvc0 (-> Xen's console -> COM1) with the kernel and Xen,
 # so each carries a prefix that run-domu.sh picks out:
@@ -34,9 +36,9 @@
 #   DOM0-DONE <secs>         last line before poweroff
 # Busybox ash, no bash.
 
-PATH=/bin:/usr/lib/xen-4.17/bin
+PATH=/bin:/usr/bin:/usr/lib/xen-4.17/bin
 export PATH
-CFG=/etc/xen/pvos.xl.cfg
+CFG=/etc/xen/pvos.xl.cfg	# the default; a guest's config= names another
 NAME=pvos
 LOG=/var/log/xen/console/guest-$NAME.log
 # A guest that floods its console can log megabytes, and hvc0 carries only
@@ -150,18 +152,20 @@ wait_gone() {
 	while alive && [ "$k" -lt "$(($1 * 5))" ]; do sleep 0.2; k=$((k + 1)); done
 }
 
-booted() { guest_says '^xen: echo: ready' || guest_says '^pvos: boot complete'; }
+booted() { guest_says '^echo: ready' || guest_says '^pvos: boot complete'; }
 
-# send_line N LINE: attach `xl console` as a user would, its keyboard a
-# FIFO; once the guest has booted (pvos's "boot complete", or the echo
-# prompt), type LINE and a CR (the Enter key of a terminal in raw mode).
-# The client stays attached until the domain is gone (finish_console).
+# send_line N LINE: attach `xl console` as a user would; once the guest
+# has booted (pvos's "boot complete", or the echo prompt), type LINE and a
+# CR (the Enter key of a terminal in raw mode).  xenconsole reads its
+# keyboard only when stdin and stdout are a terminal, so it runs under
+# `script`, on a pty whose keyboard side is a FIFO here.  The client stays
+# attached until the domain is gone (finish_console).
 send_line() {
 	if ! wait_for 20 xl domid "$NAME" > /dev/null 2>&1; then
 		echo "DOM0-NOTE guest $1: no domain $NAME to attach a console to"; return
 	fi
 	mkfifo "/tmp/keys.$1"
-	xl console "$NAME" < "/tmp/keys.$1" > "/tmp/console.$1" 2>&1 &
+	script -q -c "xl console $NAME" /dev/null < "/tmp/keys.$1" > "/tmp/console.$1" 2>&1 &
 	conpid=$!
 	exec 5> "/tmp/keys.$1"
 	wait_for 30 booted || echo "DOM0-NOTE guest $1: no 'boot complete' or echo prompt seen; typing anyway"
@@ -182,14 +186,14 @@ finish_console() {
 	conpid=''
 }
 
-# run_guest N CMDLINE SEND LIMIT: one domU, pvos.xl.cfg overridden on xl's
+# run_guest N CMDLINE SEND LIMIT CONFIG: one domU, its config overridden on xl's
 # command line as a user would.  -F: xl stays in the foreground, prints the
 # shutdown reason and returns once the domain is destroyed.
 run_guest() {
 	echo "XL-RUN $1 $2"
 	off=$(size_of "$LOG") conpid=''
 	: > "/tmp/xl.$1"
-	xl create -F "$CFG" 'kernel="/pvos/pvos.elf"' "extra=\"$2\"" >> "/tmp/xl.$1" 2>&1 &
+	xl create -F "/etc/xen/$5" 'kernel="/pvos/pvos.elf"' "extra=\"$2\"" >> "/tmp/xl.$1" 2>&1 &
 	xlpid=$!
 	# With a line to type, the limit counts from the typing.
 	[ -z "$3" ] || send_line "$1" "$3"
@@ -211,17 +215,18 @@ run_guest() {
 }
 
 run_batch() {
-	n=0 cmd='' send='' limit=''
+	n=0 cmd='' send='' limit='' cfg=''
 	while IFS= read -r kv || [ -n "$kv" ]; do
 		case "$kv" in
 			guest=*)
-				[ "$n" = 0 ] || run_guest "$n" "$cmd" "$send" "${limit:-$timeout}"
-				n=$((n + 1)) cmd=${kv#guest=} send='' limit='' ;;
+				[ "$n" = 0 ] || run_guest "$n" "$cmd" "$send" "${limit:-$timeout}" "${cfg:-pvos.xl.cfg}"
+				n=$((n + 1)) cmd=${kv#guest=} send='' limit='' cfg='' ;;
 			send=*) send=${kv#send=} ;;
 			limit=*) limit=${kv#limit=} ;;
+			config=*) cfg=${kv#config=} ;;
 		esac
 	done < /pvos/runs
-	[ "$n" = 0 ] || run_guest "$n" "$cmd" "$send" "${limit:-$timeout}"
+	[ "$n" = 0 ] || run_guest "$n" "$cmd" "$send" "${limit:-$timeout}" "${cfg:-pvos.xl.cfg}"
 }
 
 # The console is this terminal: xl's console client has it until the guest
@@ -229,9 +234,10 @@ run_batch() {
 # xl's child logs the shutdown reason to /var/log/xen/xl-pvos.log.
 run_interactive() {
 	cmd=$(sed -n 's/^guest=//p' /pvos/runs | head -n 1)
+	cfg=$(sed -n 's/^config=//p' /pvos/runs | head -n 1)
 	echo "XL-RUN 1 $cmd"
 	echo "dom0: the guest's console follows: Ctrl-] detaches, Ctrl-A X quits QEMU"
-	xl create -c "$CFG" 'kernel="/pvos/pvos.elf"' "extra=\"$cmd\""
+	xl create -c "/etc/xen/${cfg:-pvos.xl.cfg}" 'kernel="/pvos/pvos.elf"' "extra=\"$cmd\""
 	while xl domid "$NAME" > /dev/null 2>&1; do sleep 1; done
 	k=0
 	while pidof xl > /dev/null && [ "$k" -lt 25 ]; do sleep 0.2; k=$((k + 1)); done

@@ -12,6 +12,8 @@
 #                  once it has booted
 #   --limit SECS   this guest's own limit (default: --timeout, 60), from
 #                  its start; with --send, from the moment the line is typed
+#   --config FILE  this guest's xl config, one of iso/*.xl.cfg (default
+#                  pvos.xl.cfg; pvos-smp.xl.cfg gives it two vCPUs)
 # Several guests run one after the other in one dom0 boot (a boot costs
 # ~10 s; a pvos run ~2 s).  Each guest gets its limit, then `xl destroy`.
 #
@@ -41,7 +43,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 OUT=${PVOS_XEN_DOMU_BUILD:-$REPO/build/xen-domu}
 XEN_GZ=/boot/xen-4.17-amd64.gz
 XEN=$REPO/build/xen/xen
-CFG=$REPO/iso/pvos.xl.cfg
+CFG=$REPO/iso/pvos.xl.cfg	# the default; --config picks another in iso/
 EXIT_TIMEOUT=124
 EXIT_HARNESS=125
 # bootscrub=0: no scrubbing of free memory at boot (7-9 s under TCG).
@@ -50,10 +52,10 @@ XEN_CMDLINE="console=com1 com1=115200,8n1 dom0_mem=256M,max:256M dom0_max_vcpus=
 DOM0_CMDLINE="console=hvc0 loglevel=4 mitigations=off"
 
 timeout_s=60 out_dir='' interactive=''
-guests=() sends=() limits=()
+guests=() sends=() limits=() configs=()
 
 say()   { echo "run-domu: $*" >&2; }
-usage() { sed -n '7,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '7,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 is_secs() { [[ $1 =~ ^[1-9][0-9]*$ ]] || { say "$2 needs a number of seconds"; exit 2; }; }
 
 parse_args() {
@@ -81,8 +83,10 @@ parse_guests() {
         case $1 in
             --send)  (( g >= 0 )) || usage; sends[g]=${2?}; shift 2 ;;
             --limit) (( g >= 0 )) || usage; is_secs "${2-}" --limit; limits[g]=$2; shift 2 ;;
+            --config) (( g >= 0 )) || usage; configs[g]=$(basename "${2?}"); shift 2
+                      [[ -r $REPO/iso/${configs[g]} ]] || { say "no iso/${configs[g]}"; exit 2; } ;;
             -*) say "unknown guest option $1"; usage ;;
-            *) g=$((g + 1)); guests[g]=$1 sends[g]='' limits[g]=''; shift ;;
+            *) g=$((g + 1)); guests[g]=$1 sends[g]='' limits[g]='' configs[g]=''; shift ;;
         esac
     done
     local a
@@ -120,6 +124,7 @@ write_runs() {
         printf 'guest=%s\n' "${guests[i]}"
         [[ -z ${sends[i]} ]] || printf 'send=%s\n' "${sends[i]}"
         [[ -z ${limits[i]} ]] || printf 'limit=%s\n' "${limits[i]}"
+        [[ -z ${configs[i]} ]] || printf 'config=%s\n' "${configs[i]}"
     done
 }
 
@@ -129,7 +134,7 @@ build_run_image() {
     local img=$1 pay=$work/payload size
     mkdir -p "$pay/pvos" "$pay/etc/xen"
     cp "$kernel" "$pay/pvos/pvos.elf"
-    cp "$CFG" "$pay/etc/xen/pvos.xl.cfg"
+    cp "$REPO"/iso/*.xl.cfg "$pay/etc/xen/"
     write_runs > "$pay/pvos/runs"
     cp "$OUT/dom0-base.cpio" "$img"
     size=$(stat -c %s "$img")
@@ -229,7 +234,7 @@ run_interactive() {
 
 main() {
     parse_args "$@"
-    [[ -n $interactive ]] && (( ${#guests[@]} == 0 )) && guests=('') sends=('') limits=('')
+    [[ -n $interactive ]] && (( ${#guests[@]} == 0 )) && guests=('') sends=('') limits=('') configs=('')
     work=$(mktemp -d "${TMPDIR:-/tmp}/pvos-xen-domu.XXXXXX")
     trap 'rm -rf "$work"' EXIT
     dir=${out_dir:-$work/out}
