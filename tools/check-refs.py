@@ -18,6 +18,7 @@ own path, each with the project it belongs to).
     tools/check-refs.py [--root DIR]     exit 0: all found; 1: some missing
 """
 import argparse
+import fnmatch
 import os
 import re
 import subprocess
@@ -25,7 +26,8 @@ import sys
 
 EXTS = 'c|h|S|sh|t|md|py|ld|cfg|txt|csv|png'
 # A word made of path characters that ends in a known extension, or holds a '/'.
-WORD = re.compile(r'(?<![\w./<-])(\.{0,2}/?(?:[\w.+-]+/)*[\w+-][\w.+-]*\.(?:%s))(?![\w/-]|\.\w)' % EXTS)
+# A '*' in it is a glob (iso/*.xl.cfg): some file must match it.
+WORD = re.compile(r'(?<![\w./<*-])(\.{0,2}/?(?:[\w.+*-]+/)*[\w+*-][\w.+*-]*\.(?:%s))(?![\w/-]|\.\w)' % EXTS)
 DIRWORD = re.compile(r'(?<![\w./<:-])((?:\.\./)+[\w./-]+|[a-z][\w+-]*(?:/[\w+-]+)*/[\w+-]*)(?![\w/-]|\.\w)')
 SKIP_PREFIX = ('build/', 'build-nopv/', '/usr/', '/boot/', '/dev/', '/sys/', '/proc/', '/tmp/',
                '/var/', '/run/', '/etc/', '/lib/', '/bin/', '/sbin/', '/root/', '/work/',
@@ -72,6 +74,9 @@ class Repo:
             return None
         if w.startswith('./'):
             w = w[2:]
+        if '*' in w:
+            pool = self.files if '/' in w else self.names
+            return None if fnmatch.filter(pool, w) else 'no file matches it'
         if '/' not in w:
             return None if w in self.names or w in self.dirs else 'no file of that name'
         rel = os.path.normpath(os.path.join(os.path.dirname(here), w))

@@ -10,7 +10,7 @@ T=$(mktemp -d /tmp/pvos-refs.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 n=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-echo "1..7"
+echo "1..9"
 
 mkdir -p "$T/repo/pvops" "$T/repo/docs" "$T/repo/tools"
 cd "$T/repo" || exit 1
@@ -41,6 +41,17 @@ ok $((st == 0)) "another project's path fails while it is not allowed (status $s
 printf 'init/initramfs.c\tLinux\n' >tools/check-refs.allow
 git add -A
 $CHECK >out 2>err; ok $? "tools/check-refs.allow lets it through"
+
+printf 'Each of pvops/*.c, and every docs/*.png.\n' >docs/glob.md
+git add -A
+$CHECK >out 2>err; st=$?
+grep -q 'docs/glob.md:1: docs/\*.png: no file matches it' err && [ "$st" != 0 ] &&
+	! grep -q 'pvops/\*.c' err
+ok $? "a glob must match some file (pvops/*.c does, docs/*.png does not)"
+printf 'pic\n' >docs/a.png
+git add -A
+$CHECK >out 2>err; ok $? "and passes once one does"
+git rm -q --cached docs/glob.md docs/a.png && rm docs/glob.md docs/a.png
 
 cd "$ROOT" || exit 1
 $CHECK >"$T/real.out" 2>"$T/real.err"; st=$?
