@@ -235,7 +235,7 @@ counters_complete() {
 	local f label c v
 	for f in "$1/on.stats" "$1/off.stats"; do
 		[ -s "$f" ] || { echo "# no stats file $f"; return 1; }
-		for label in cal-start cal-end timer-start timer-end io-start io-end; do
+		for label in cal-start cal-end timer-start timer-end io-start io-end cal2-start cal2-end; do
 			for c in exits io_exits; do
 				v=$(awk -v l="$label" -v k="$c" '$1 == l { for (i = 2; i <= NF; i++)
 					if (index($i, k "=") == 1) print substr($i, length(k) + 2) }' "$f")

@@ -18,8 +18,8 @@
 # CSV is written only from real counter windows: it is removed first, and
 # appears (moved into place at the end) only if both boots passed and every
 # counter was there.  A boot whose window came out cheaper than the
-# calibration pair (handshake noise: a negative figure) is repeated, up to
-# 3 boots; its numbers are never used.  Direct mode on a software KVM (kvm_pvm) is refused: its
+# calibration pairs by more than they differ (a negative figure) is
+# repeated, up to 3 boots; its numbers are never used.  Direct mode on a software KVM (kvm_pvm) is refused: its
 # counters are not hardware VM exits.  --keep DIR keeps each boot's stats,
 # guest log and harness messages there (on.stats, on.log, on.err, off.*).
 # Exit 0 with figures; 1 with a message; 77 with "SKIP <reason>" on stdout
@@ -77,8 +77,8 @@ run_boot() {	# run_boot NAME CPU-FLAGS: one hoststat boot (a harness failure is 
 }
 
 # boot NAME CPU-FLAGS: figures in $keep/NAME.fig.  exits.sh's status 3 (a
-# window below the calibration pair: the handshake waited a guest tick more
-# in the pair than in the window) is never a figure; such a boot is
+# window below the calibration pairs by more than they differ) is never a
+# figure; such a boot is
 # discarded and repeated, at most 3 boots in all.  Bad counters (1) end it.
 boot() {
 	local try st

@@ -22,11 +22,13 @@ ok() {	# ok STATUS DESCRIPTION
 	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
 }
 
-# A good hoststat run.  Snapshot cost (cal): 70 exits.  The timer window's
-# end label is 2 characters longer than cal-end's (4 exits more), the io
-# window's 1 shorter (2 fewer):
-#   timer: (6138-5552) - (70+4) = 512 over 500 ticks   -> 1024.0
-#   io:    (7366-6281) - (70-2) = 1017 over 1000 calls -> 1017.0
+# A good hoststat run.  Snapshot cost: 70 exits (cal), 66 (cal2), the
+# cheaper counts.  Each pair is corrected by two exits per character that
+# the window's end label is longer than the pair's ("cal-end" 7, "cal2-end"
+# 8, "timer-end" 9, "io-end" 6):
+#   timer: (6138-5552) - min(70+4, 66+2) = 586-68 = 518 over 500 ticks -> 1036.0
+#   io:    (7366-6281) - min(70-2, 66-4) = 1085-62 = 1023 over 1000 calls -> 1023.0
+# and the pairs differ by 6: a window at most 6 below the cost is 0.0.
 cat > "$work/good.stats" <<'EOF'
 cal-start exits=5404 halt_exits=2 io_exits=4501
 cal-end exits=5474 halt_exits=6 io_exits=4566
@@ -34,6 +36,8 @@ timer-start exits=5552 halt_exits=10 io_exits=4640
 timer-end exits=6138 halt_exits=512 io_exits=4709
 io-start exits=6281 halt_exits=515 io_exits=4848
 io-end exits=7366 halt_exits=519 io_exits=5913
+cal2-start exits=7400 halt_exits=520 io_exits=5940
+cal2-end exits=7466 halt_exits=522 io_exits=6001
 EOF
 cat > "$work/good.log" <<'EOF'
 hoststat: snapshot cal-start
@@ -56,17 +60,26 @@ bad() {
 	ok $? "$2: exit $st, no figure, says: $(head -n 1 "$work/$1.err")"
 }
 
-echo "1..20"
+echo "1..22"
 
 st=0
 "$EXITS" "$work/good.stats" "$work/good.log" > "$work/good.out" 2> "$work/good.err" || st=$?
 ok "$st" "a good stats file: exit 0"
-printf 'timer 1024.0 500\nio 1017.0 1000\n' | diff - "$work/good.out" >&2
+printf 'timer 1036.0 500\nio 1023.0 1000\n' | diff - "$work/good.out" >&2
 ok $? "a good stats file gives the figures worked out by hand ($(tr '\n' ' ' < "$work/good.out"))"
-# A window that costs exactly one snapshot (io: 6349-6281 = 68 = 70-2) is 0.0.
-sed 's/^io-end exits=7366/io-end exits=6349/' "$work/good.stats" > "$work/zero.stats"
+# A window that costs exactly one snapshot (io: 6343-6281 = 62) is 0.0.
+sed 's/^io-end exits=7366/io-end exits=6343/' "$work/good.stats" > "$work/zero.stats"
 "$EXITS" "$work/zero.stats" "$work/good.log" 2>&1 | grep -qx 'io 0.0 1000'
 ok $? "a window that costs exactly the calibration pair gives 0.0, not an error"
+# 56 = 62 - 6: below the cost by as much as the two pairs differ, no more.
+sed 's/^io-end exits=7366/io-end exits=6337/' "$work/good.stats" > "$work/noise.stats"
+"$EXITS" "$work/noise.stats" "$work/good.log" 2>&1 | grep -qx 'io 0.0 1000'
+ok $? "a window below the cost by no more than the pairs differ is noise: 0.0"
+# Without cal2 there is no figure.
+sed '/^cal2-end/d' "$work/good.stats" > "$work/nocal2.stats"
+st=0; "$EXITS" "$work/nocal2.stats" "$work/good.log" > "$work/nocal2.out" 2>&1 || st=$?
+[ "$st" = 1 ] && grep -q "snapshot 'cal2-end', counter 'exits': no such snapshot" "$work/nocal2.out"
+ok $? "no cal2 pair: exit $st, says so"
 
 bad missing   "a missing counter" "snapshot 'timer-end', counter 'exits': missing" \
 	'/^timer-end/s/ exits=6138//'
@@ -86,9 +99,9 @@ bad twice     "a snapshot twice" "snapshot 'timer-start' appears twice" \
 	'/^timer-start/p'
 bad down      "a counter that goes down" "counter 'exits' went down from timer-start \(5552\) to timer-end \(5000\)" \
 	's/^timer-end exits=6138/timer-end exits=5000/'
-WANT=3 bad belowcal "a negative delta after the calibration pair" \
-	"window 'io', counter 'exits': 60 over the window, less than one snapshot's cost \(68" \
-	's/^io-end exits=7366/io-end exits=6341/'
+WANT=3 bad belowcal "a window below the calibration pairs by more than they differ" \
+	"window 'io', counter 'exits': 55 over the window, less than one snapshot's cost \(62, from the cal and cal2 pairs: 68 and 62\) by more than they differ" \
+	's/^io-end exits=7366/io-end exits=6336/'
 bad calneg    "a calibration pair that goes down" "counter 'exits' went down from cal-start" \
 	's/^cal-end exits=5474/cal-end exits=5000/'
 bad empty-file "an empty stats file" "snapshot 'cal-start', counter 'exits': no such snapshot" \
