@@ -11,6 +11,12 @@
 #   build/bench-locks.csv       setup,pvspin,acquisitions_per_sec (kernel/lockbench.c)
 #   build/bench-locks-kvm.csv   the same under nested KVM (also tests/kvm/pvos-kvm.t)
 #
+# ICOUNT has sleep=off: when the guest idles (Xen does, between its own
+# timers), QEMU jumps its clock to the next deadline instead of letting
+# real time pass, so nothing in a run depends on how busy the host is.
+# With sleep=on a Xen figure was seen to differ in the third decimal
+# between two machines' runs (map_touch_unmap, 3443.146 and 3443.152).
+#
 # and print one table, op x variant, each with its ratio to nopv.
 # --plot only redraws build/bench.png from build/bench.csv.
 # --no-kvm leaves out the KVM exit counts (tests/boot/80-bench.t: the
@@ -26,11 +32,12 @@ XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=64M noreboot=false"
 work=$(mktemp -d /tmp/pvos-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 VARIANTS="nopv off native native-pvspin xen-off xen"
+ICOUNT=shift=0,sleep=off
 
 qemu() {	# qemu LOG qemu-args...: one icount boot; fails loudly
 	local log=$1 st=0
 	shift
-	timeout 180 qemu-system-x86_64 -icount shift=0 -machine pc -m 512 -display none \
+	timeout 180 qemu-system-x86_64 -icount "$ICOUNT" -machine pc -m 512 -display none \
 		-no-reboot -serial "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=4 "$@" \
 		</dev/null >"$log.qemu" 2>&1 || st=$?
 	tr -d '\r' <"$log" >"$log.c" && mv "$log.c" "$log"
@@ -125,7 +132,7 @@ plot() {
 lock_boot() {	# lock_boot NAME qemu-args...: leaves $work/lock-NAME.log
 	local log=$work/lock-$1.log st=0
 	shift
-	timeout 300 qemu-system-x86_64 -icount shift=0 -machine pc -m 512 -display none \
+	timeout 300 qemu-system-x86_64 -icount "$ICOUNT" -machine pc -m 512 -display none \
 		-no-reboot -serial "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=4 "$@" \
 		</dev/null >"$log.qemu" 2>&1 || st=$?
 	tr -d '\r' <"$log" >"$log.c" && mv "$log.c" "$log"
