@@ -14,8 +14,13 @@
 # ICOUNT has sleep=off: when the guest idles (Xen does, between its own
 # timers), QEMU jumps its clock to the next deadline instead of letting
 # real time pass, so nothing in a run depends on how busy the host is.
-# With sleep=on a Xen figure was seen to differ in the third decimal
-# between two machines' runs (map_touch_unmap, 3443.146 and 3443.152).
+#
+# QEMU gives a multiboot kernel its own file name at the head of its command
+# line, and Xen passes a module's name to dom0: so the paths Xen and pvos
+# are loaded from are part of what runs, and a Xen figure moved with the
+# repository's place (map_touch_unmap 3443.146 in one checkout, 3443.152 in
+# another).  Every boot here runs in the scratch directory, with the images
+# under the same short names (xen, pvos.elf, nopv.elf) wherever the tree is.
 #
 # and print one table, op x variant, each with its ratio to nopv.
 # --plot only redraws build/bench.png from build/bench.csv.
@@ -31,15 +36,18 @@ B=$ROOT/build
 XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=64M noreboot=false"
 work=$(mktemp -d /tmp/pvos-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+ln -s "$B/xen/xen" "$work/xen"
+ln -s "$B/pvos.elf" "$work/pvos.elf"
+ln -s "$ROOT/build-nopv/pvos.elf" "$work/nopv.elf"
 VARIANTS="nopv off native native-pvspin xen-off xen"
 ICOUNT=shift=0,sleep=off
 
 qemu() {	# qemu LOG qemu-args...: one icount boot; fails loudly
 	local log=$1 st=0
 	shift
-	timeout 180 qemu-system-x86_64 -icount "$ICOUNT" -machine pc -m 512 -display none \
-		-no-reboot -serial "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=4 "$@" \
-		</dev/null >"$log.qemu" 2>&1 || st=$?
+	(cd "$work" && exec timeout 180 qemu-system-x86_64 -icount "$ICOUNT" -machine pc -m 512 \
+		-display none -no-reboot -serial "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=4 \
+		"$@") </dev/null >"$log.qemu" 2>&1 || st=$?
 	tr -d '\r' <"$log" >"$log.c" && mv "$log.c" "$log"
 	if [ "$st" != 1 ] || ! grep -q '^bench: done' "$log"; then
 		echo "bench: a boot failed (QEMU status $st): $*" >&2
@@ -50,14 +58,14 @@ qemu() {	# qemu LOG qemu-args...: one icount boot; fails loudly
 
 boot_variant() {	# boot_variant NAME: leaves $work/NAME.log
 	case $1 in
-	nopv) qemu "$work/$1.log" -kernel "$ROOT/build-nopv/pvos.elf" -append bench ;;
-	off) qemu "$work/$1.log" -kernel "$B/pvos.elf" -append "bench pvops=off" ;;
-	native) qemu "$work/$1.log" -kernel "$B/pvos.elf" -append bench ;;
-	native-pvspin) qemu "$work/$1.log" -kernel "$B/pvos.elf" -append "bench pvspin=force" ;;
-	xen-off) qemu "$work/$1.log" -cpu max,-smap -kernel "$B/xen/xen" -append "$XEN_ARGS" \
-		-initrd "$B/pvos.elf bench pvops=off" ;;
-	xen) qemu "$work/$1.log" -cpu max,-smap -kernel "$B/xen/xen" -append "$XEN_ARGS" \
-		-initrd "$B/pvos.elf bench" ;;
+	nopv) qemu "$work/$1.log" -kernel nopv.elf -append bench ;;
+	off) qemu "$work/$1.log" -kernel pvos.elf -append "bench pvops=off" ;;
+	native) qemu "$work/$1.log" -kernel pvos.elf -append bench ;;
+	native-pvspin) qemu "$work/$1.log" -kernel pvos.elf -append "bench pvspin=force" ;;
+	xen-off) qemu "$work/$1.log" -cpu max,-smap -kernel xen -append "$XEN_ARGS" \
+		-initrd "pvos.elf bench pvops=off" ;;
+	xen) qemu "$work/$1.log" -cpu max,-smap -kernel xen -append "$XEN_ARGS" \
+		-initrd "pvos.elf bench" ;;
 	esac
 }
 
@@ -132,9 +140,9 @@ plot() {
 lock_boot() {	# lock_boot NAME qemu-args...: leaves $work/lock-NAME.log
 	local log=$work/lock-$1.log st=0
 	shift
-	timeout 300 qemu-system-x86_64 -icount "$ICOUNT" -machine pc -m 512 -display none \
-		-no-reboot -serial "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=4 "$@" \
-		</dev/null >"$log.qemu" 2>&1 || st=$?
+	(cd "$work" && exec timeout 300 qemu-system-x86_64 -icount "$ICOUNT" -machine pc -m 512 \
+		-display none -no-reboot -serial "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=4 \
+		"$@") </dev/null >"$log.qemu" 2>&1 || st=$?
 	tr -d '\r' <"$log" >"$log.c" && mv "$log.c" "$log"
 	if [ "$st" != 1 ] || ! grep -q '^lockbench: total' "$log"; then
 		echo "bench: a lockbench boot failed (QEMU status $st): $*" >&2
@@ -148,13 +156,13 @@ lock_boot() {	# lock_boot NAME qemu-args...: leaves $work/lock-NAME.log
 # preempt), since how much spinning wastes depends on the slice.
 lock_rows() {	# lock_rows: build/bench-locks.csv
 	local x="$XEN_ARGS dom0_max_vcpus=4" v
-	lock_boot native-spin -smp 4 -kernel "$B/pvos.elf" -append "lockbench"
-	lock_boot native-pv -smp 4 -kernel "$B/pvos.elf" -append "lockbench pvspin=force"
+	lock_boot native-spin -smp 4 -kernel pvos.elf -append "lockbench"
+	lock_boot native-pv -smp 4 -kernel pvos.elf -append "lockbench pvspin=force"
 	for v in credit credit2; do
-		lock_boot "xen-$v-spin" -smp 1 -cpu max,-smap -kernel "$B/xen/xen" \
-			-append "$x sched=$v" -initrd "$B/pvos.elf lockbench pvspin=off"
-		lock_boot "xen-$v-pv" -smp 1 -cpu max,-smap -kernel "$B/xen/xen" \
-			-append "$x sched=$v" -initrd "$B/pvos.elf lockbench"
+		lock_boot "xen-$v-spin" -smp 1 -cpu max,-smap -kernel xen \
+			-append "$x sched=$v" -initrd "pvos.elf lockbench pvspin=off"
+		lock_boot "xen-$v-pv" -smp 1 -cpu max,-smap -kernel xen \
+			-append "$x sched=$v" -initrd "pvos.elf lockbench"
 	done
 	{
 		echo "setup,pvspin,acquisitions_per_sec"
