@@ -31,4 +31,8 @@ typedef uint64_t phys_addr_t;
 
 #define STATIC_ASSERT(c) _Static_assert(c, #c)
 
+/* A macro's value as a string, for asm: __stringify(CPU_HV_AREA + 1) is "64 + 1". */
+#define __stringify_1(x...)	#x
+#define __stringify(x...)	__stringify_1(x)
+
 #endif

@@ -74,7 +74,9 @@ extern const struct pv_backend *const __start_pv_backends[], *const __stop_pv_ba
  * site, but only while pv_ops.slot holds `equiv`, the function the code
  * stands for.  So a backend that overrides an op automatically stops getting
  * another backend's inline code for it.  An empty "asm" turns the site into
- * NOPs.  (Linux's DEF_NATIVE, extended as Gross and Poimboeuf's
+ * padding.  Code may end with one `call` out (its slow path): say so with
+ * PV_INSN_CALLS in clobbers, and the patcher re-aims it from each site.
+ * The patcher puts the code at the end of the site, padding before it.  (Linux's DEF_NATIVE, extended as Gross and Poimboeuf's
  * ALTERNATIVE_N idea asks: docs/sources.md.)
  */
 extern const struct pv_insn __start_pv_insns[], __stop_pv_insns[];
@@ -87,7 +89,8 @@ extern const struct pv_insn __start_pv_insns[], __stop_pv_insns[];
 	extern const uint8_t name##_code[], name##_code_end[];		\
 	static const struct pv_insn name __used __aligned(8)		\
 		__section(".pv_insns") = {				\
-		.op = PV_OP(slot), .clobbers = (clb),			\
+		.op = PV_OP(slot), .clobbers = (clb) & PV_CLB_C_ABI,	\
+		.calls = !!((clb) & PV_INSN_CALLS),			\
 		.code = name##_code, .end = name##_code_end,		\
 		.equiv = (const void *)(equiv_fn),			\
 	}

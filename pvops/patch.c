@@ -11,10 +11,19 @@
 #include "pvops/patch.h"
 #include <stddef.h>
 
+/* No libc here (the kernel links this file too). */
+static int memcmp_bytes(const uint8_t *a, const uint8_t *b, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 1;
+	return 0;
+}
+
 /*
  * The recommended multi-byte NOPs (0f 1f /0 is "nopl"), one instruction
- * each.  Lengths 10 and 11 add 0x66 prefixes, which every x86-64 CPU decodes
- * in one go.
+ * each, byte for byte what GNU as writes for `.nops N`, so that a site
+ * padded by the assembler (pvops/pvops.h) can be checked exactly.
  */
 #define PV_NOP_MAX 11
 static const uint8_t nops[PV_NOP_MAX + 1][PV_NOP_MAX] = {
@@ -27,26 +36,49 @@ static const uint8_t nops[PV_NOP_MAX + 1][PV_NOP_MAX] = {
 	[7] = { 0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00 },
 	[8] = { 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
 	[9] = { 0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
-	[10] = { 0x66, 0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
-	[11] = { 0x66, 0x66, 0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
+	[10] = { 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
+	[11] = { 0x66, 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
 };
 
-/* Fill len bytes with the fewest NOP instructions: longest first. */
+/*
+ * Fill len bytes of padding with one instruction: a NOP up to 11 bytes,
+ * else a short jmp over int3s (never executed), as Linux's add_nops does
+ * for long gaps.  One padding instruction per site, whatever its room.
+ */
+#define PV_JMP8_LEN 2
+#define PV_INT3 0xcc
+
 void pv_nop_fill(uint8_t *p, unsigned int len)
 {
-	while (len) {
-		unsigned int n = len > PV_NOP_MAX ? PV_NOP_MAX : len;
-
-		for (unsigned int i = 0; i < n; i++)
-			p[i] = nops[n][i];
-		p += n;
-		len -= n;
+	if (len > PV_NOP_MAX) {
+		p[0] = 0xeb;
+		p[1] = (uint8_t)(len - PV_JMP8_LEN);
+		for (unsigned int i = PV_JMP8_LEN; i < len; i++)
+			p[i] = PV_INT3;
+		return;
 	}
+	for (unsigned int i = 0; i < len; i++)
+		p[i] = nops[len][i];
 }
 
 unsigned int pv_nop_count(unsigned int len)
 {
-	return (len + PV_NOP_MAX - 1) / PV_NOP_MAX;
+	return len ? 1 : 0;
+}
+
+/* How many leading bytes of p[0..len) are padding as pv_nop_fill writes it. */
+unsigned int pv_pad_len(const uint8_t *p, unsigned int len)
+{
+	uint8_t fill[PV_SITE_MAX_LEN];
+
+	if (len > PV_SITE_MAX_LEN)
+		len = PV_SITE_MAX_LEN;
+	for (unsigned int k = len; k > 0; k--) {
+		pv_nop_fill(fill, k);
+		if (!memcmp_bytes(p, fill, k))
+			return k;
+	}
+	return 0;
 }
 
 /* call rel32 (e8): false if the target is out of the +-2 GiB reach. */
@@ -63,11 +95,11 @@ bool pv_encode_call(uint8_t *p, uint64_t from, uint64_t to)
 }
 
 /*
- * A direct call that fills a site of len bytes.  A 6-byte site gets one
- * redundant CS prefix (2e), which 64-bit mode ignores, so the call stays a
- * single instruction, as cheap as the indirect call it replaces; Linux pads
- * its retpoline calls the same way.  Longer sites (up to 3 spare bytes) get
- * more prefixes; beyond that, NOPs after the call.
+ * A direct call that fills a site of len bytes and ends where it ends.  A
+ * 6-byte site gets one redundant CS prefix (2e), which 64-bit mode ignores,
+ * so the call stays a single instruction, as cheap as the indirect call it
+ * replaces; Linux pads its retpoline calls the same way.  Longer sites (up
+ * to 3 spare bytes) get more prefixes; beyond that, padding before the call.
  */
 #define PV_CALL_MAX_PREFIXES 3
 
@@ -78,9 +110,9 @@ bool pv_encode_site_call(uint8_t *p, uint64_t from, uint64_t to, unsigned int le
 	if (len < PV_CALL_REL32_LEN)
 		return false;
 	if (prefixes > PV_CALL_MAX_PREFIXES) {
-		if (!pv_encode_call(p, from, to))
+		if (!pv_encode_call(p + prefixes, from + prefixes, to))
 			return false;
-		pv_nop_fill(p + PV_CALL_REL32_LEN, prefixes);
+		pv_nop_fill(p, prefixes);
 		return true;
 	}
 	if (!pv_encode_call(p + prefixes, from + prefixes, to))
@@ -116,7 +148,7 @@ const char *pv_check_entry(const struct pv_site *s, const struct pv_check_ctx *c
 	if (s->len < PV_SITE_CALL_LEN)
 		return "shorter than the indirect call it must hold";
 	if (s->len > PV_SITE_MAX_LEN)
-		return "longer than any instruction";
+		return "longer than any op's room";
 	if (s->op >= c->nr_ops || c->conv_of(s->op) == PV_CONV_NONE)
 		return "unknown op";
 	if (s->clobbers & ~PV_CLB_C_ABI)
@@ -126,29 +158,63 @@ const char *pv_check_entry(const struct pv_site *s, const struct pv_check_ctx *c
 	return NULL;
 }
 
-/* The site must hold the indirect call through its own slot. */
+/* The site must hold its padding, then the indirect call through its own slot. */
 const char *pv_check_bytes(const struct pv_site *s, const uint8_t *bytes,
 			   const struct pv_check_ctx *c)
 {
-	uint8_t want[PV_SITE_CALL_LEN];
+	uint8_t want[PV_SITE_MAX_LEN];
+	unsigned int pad = s->len - PV_SITE_CALL_LEN;
 
-	pv_encode_indirect(want, s->addr, c->table + (uint64_t)s->op * 8);
-	for (int i = 0; i < PV_SITE_CALL_LEN; i++)
-		if (bytes[i] != want[i])
-			return "bytes are not the indirect call through its slot";
+	pv_unpatched(s, c, want);
+	if (memcmp_bytes(bytes + pad, want + pad, PV_SITE_CALL_LEN))
+		return "bytes are not the indirect call through its slot";
+	if (memcmp_bytes(bytes, want, pad))
+		return "the padding before its call is not the padding pvos writes";
 	return NULL;
 }
 
-static void plan_inline(const struct pv_site *s, const struct pv_insn *insn,
+/* Where a template's closing `call rel32` (PV_INSN_CALLS) goes: absolute. */
+uint64_t pv_insn_call_target(const struct pv_insn *insn)
+{
+	const uint8_t *r = insn->end - 4;
+	int32_t rel = (int32_t)((uint32_t)r[0] | (uint32_t)r[1] << 8 |
+				(uint32_t)r[2] << 16 | (uint32_t)r[3] << 24);
+
+	return (uint64_t)(uintptr_t)insn->end + (uint64_t)(int64_t)rel;
+}
+
+/*
+ * Padding first, then the code, so that it ends where the site ends (a call
+ * out returns to the site's end).  A closing call is re-aimed from the
+ * site; false if its target is out of reach from there.
+ */
+static bool plan_inline(const struct pv_site *s, const struct pv_insn *insn,
 			struct pv_plan *plan)
 {
-	unsigned int n = (unsigned int)(insn->end - insn->code);
+	unsigned int n = (unsigned int)(insn->end - insn->code), pad = s->len - n;
 
+	pv_nop_fill(plan->bytes, pad);
 	for (unsigned int i = 0; i < n; i++)
-		plan->bytes[i] = insn->code[i];
-	pv_nop_fill(plan->bytes + n, s->len - n);
+		plan->bytes[pad + i] = insn->code[i];
+	if (insn->calls && !pv_encode_call(plan->bytes + s->len - PV_CALL_REL32_LEN,
+					   s->addr + s->len - PV_CALL_REL32_LEN,
+					   pv_insn_call_target(insn)))
+		return false;
 	plan->how = PV_INLINE;
 	plan->why = NULL;
+	return true;
+}
+
+/* Code that fits the site, changes only what it may, and can be re-aimed. */
+static bool pv_insn_fits(const struct pv_insn *insn, const struct pv_site *s)
+{
+	unsigned int n;
+
+	if (insn->end < insn->code)
+		return false;
+	n = (unsigned int)(insn->end - insn->code);
+	return n <= s->len && (insn->clobbers & ~s->clobbers) == 0 &&
+	       (!insn->calls || (n >= PV_CALL_REL32_LEN && insn->end[-5] == 0xe8));
 }
 
 /*
@@ -159,12 +225,8 @@ static void plan_inline(const struct pv_site *s, const struct pv_insn *insn,
 void pv_plan_site(const struct pv_site *s, enum pv_conv conv, uint64_t target,
 		  const struct pv_insn *insn, struct pv_plan *plan)
 {
-	if (insn && insn->end >= insn->code &&
-	    (unsigned int)(insn->end - insn->code) <= s->len &&
-	    (insn->clobbers & ~s->clobbers) == 0) {
-		plan_inline(s, insn, plan);
+	if (insn && pv_insn_fits(insn, s) && plan_inline(s, insn, plan))
 		return;
-	}
 	if (pv_conv_clobbers(conv) & ~s->clobbers) {
 		plan->how = PV_REFUSED;
 		plan->why = "site does not allow the clobbers a call needs";
@@ -179,11 +241,13 @@ void pv_plan_site(const struct pv_site *s, enum pv_conv conv, uint64_t target,
 	plan->why = NULL;
 }
 
-/* A site's unpatched form: the indirect call through its slot, NOPs after it. */
+/* A site's unpatched form: padding, then the indirect call through its slot. */
 void pv_unpatched(const struct pv_site *s, const struct pv_check_ctx *c, uint8_t *out)
 {
-	pv_encode_indirect(out, s->addr, c->table + 8ULL * s->op);
-	pv_nop_fill(out + PV_SITE_CALL_LEN, s->len - PV_SITE_CALL_LEN);
+	unsigned int pad = s->len - PV_SITE_CALL_LEN;
+
+	pv_nop_fill(out, pad);
+	pv_encode_indirect(out + pad, s->addr + pad, c->table + 8ULL * s->op);
 }
 
 /*

@@ -15,6 +15,7 @@
 struct pv_insn {
 	uint16_t op;
 	uint16_t clobbers;	/* PV_CLB_* registers the code changes */
+	uint8_t calls;		/* ends with `call rel32` to re-aim (PV_INSN_CALLS) */
 	const uint8_t *code, *end;
 	const void *equiv;	/* used only while the op's slot holds this */
 } __attribute__((aligned(8)));
@@ -46,6 +47,8 @@ struct pv_plan {
 
 void pv_nop_fill(uint8_t *p, unsigned int len);
 unsigned int pv_nop_count(unsigned int len);
+unsigned int pv_pad_len(const uint8_t *p, unsigned int len);
+uint64_t pv_insn_call_target(const struct pv_insn *insn);
 bool pv_encode_call(uint8_t *p, uint64_t from, uint64_t to);
 bool pv_encode_site_call(uint8_t *p, uint64_t from, uint64_t to, unsigned int len);
 void pv_encode_indirect(uint8_t *p, uint64_t site, uint64_t slot_addr);

@@ -205,25 +205,23 @@ static void patch_pass(bool patch)
 
 /*
  * May a CPU that stop_machine interrupted at f wait there while the sites
- * change?  Not inside a site, past its first instruction: that code may
- * become other instructions, and the CPU would resume in the middle of one.
- * Unless all that is left of the site there is its NOP padding (a CPU woken
- * from the hlt of an inline "sti; hlt"): then it goes on from the site's
- * end, which is the same thing.
+ * change?  Not inside a site's code: that code may become other
+ * instructions, and the CPU would resume in the middle of one.  But if all
+ * it has run of the site is the padding, it may start the site again from
+ * its first byte, which the padding makes no different.  (At a site's end
+ * it is out of it: a CPU woken from the hlt of an inline "sti; hlt", or
+ * back from a call, which always ends a site.)
  */
 static bool stop_point_ok(struct trap_frame *f)
 {
-	uint8_t nops[PV_SITE_MAX_LEN];
-
 	for (const struct pv_site *s = __start_pv_sites; s < __stop_pv_sites; s++) {
 		uint64_t end = s->addr + s->len;
 
 		if (f->rip <= s->addr || f->rip >= end)
 			continue;
-		pv_nop_fill(nops, (unsigned int)(end - f->rip));
-		if (memcmp((const void *)f->rip, nops, end - f->rip))
+		if (f->rip - s->addr != pv_pad_len((const uint8_t *)s->addr, s->len))
 			return false;
-		f->rip = end;
+		f->rip = s->addr;
 		return true;
 	}
 	return true;

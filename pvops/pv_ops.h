@@ -114,16 +114,23 @@ extern const struct pv_ops pv_native_ops;
 
 /*
  * Every op once, in one row that says everything pvos needs to know of it:
- * its group and name, how it is called (C or CALLEE), and what it is
- * natively.  Two kinds of row:
+ * its group and name, how it is called (C or CALLEE), the room its sites
+ * reserve, and what it is natively.  Two kinds of row:
  *
- *   ASM(group, name, conv, clobbers, "code")
+ *   ASM(group, name, conv, room, clobbers, "code")
  *	natively the op is this code.  backends/native/native.c turns the row
  *	into the function pv_native_<name> (the code, then ret) and into the
  *	inline template the patcher copies into a site; `clobbers` (PV_CLB_*)
- *	says which registers the code changes.
- *   FN(group, name, conv, function)
+ *	says which registers the code changes, plus PV_INSN_CALLS if the code
+ *	ends with a call out (its slow path).
+ *   FN(group, name, conv, room, function)
  *	natively the op is this C function (plain C convention).
+ *
+ * `room` is the bytes every site of the op owns: the 6-byte indirect call,
+ * or the longest inline code any backend has for the op, whichever is
+ * longer.  Bigger sites cost text and, where a backend's code is shorter,
+ * one padding instruction; the self-test "every template fits its op's
+ * room exactly" (pvops/selftests.c) keeps the numbers honest both ways.
  *
  * From the rows come the op names (pv_ops.c), the native table that pv_ops
  * starts as (table.c), the native functions and templates (backends/
@@ -132,52 +139,55 @@ extern const struct pv_ops pv_native_ops;
  * that does it differently (docs/pvops.md).  Order is free.
  */
 #define PV_OP_LIST(ASM, FN)							\
-	ASM(irq, save_fl, CALLEE, PV_CLB_RAX, "pushfq; popq %rax")		\
-	ASM(irq, restore_fl, CALLEE, PV_CLB_NONE, "pushq %rdi; popfq")		\
-	ASM(irq, irq_disable, CALLEE, PV_CLB_NONE, "cli")			\
-	ASM(irq, irq_enable, CALLEE, PV_CLB_NONE, "sti")			\
-	ASM(irq, safe_halt, C, PV_CLB_NONE, "sti; hlt")				\
-	ASM(irq, halt, C, PV_CLB_NONE, "hlt")					\
-	ASM(mmu, read_cr2, CALLEE, PV_CLB_RAX, "mov %cr2, %rax")		\
-	ASM(mmu, read_cr3, CALLEE, PV_CLB_RAX, "mov %cr3, %rax")		\
-	ASM(mmu, write_cr3, CALLEE, PV_CLB_NONE, "mov %rdi, %cr3")		\
-	ASM(mmu, set_pte, CALLEE, PV_CLB_NONE, "mov %rsi, (%rdi)")		\
-	ASM(mmu, set_pmd, CALLEE, PV_CLB_NONE, "mov %rsi, (%rdi)")		\
-	ASM(mmu, set_pud, CALLEE, PV_CLB_NONE, "mov %rsi, (%rdi)")		\
-	ASM(mmu, set_p4d, CALLEE, PV_CLB_NONE, "mov %rsi, (%rdi)")		\
-	ASM(mmu, pte_clear, CALLEE, PV_CLB_NONE, "andq $0, (%rdi)")		\
-	ASM(mmu, flush_tlb_one, CALLEE, PV_CLB_NONE, "invlpg (%rdi)")		\
-	ASM(mmu, flush_tlb_local, CALLEE, PV_CLB_RAX,				\
+	ASM(irq, save_fl, CALLEE, 16, PV_CLB_RAX, "pushfq; popq %rax")		\
+	ASM(irq, restore_fl, CALLEE, 31, PV_CLB_NONE, "pushq %rdi; popfq")		\
+	ASM(irq, irq_disable, CALLEE, 9, PV_CLB_NONE, "cli")			\
+	ASM(irq, irq_enable, CALLEE, 25, PV_CLB_NONE, "sti")			\
+	ASM(irq, safe_halt, C, 6, PV_CLB_NONE, "sti; hlt")				\
+	ASM(irq, halt, C, 6, PV_CLB_NONE, "hlt")					\
+	ASM(mmu, read_cr2, CALLEE, 6, PV_CLB_RAX, "mov %cr2, %rax")		\
+	ASM(mmu, read_cr3, CALLEE, 6, PV_CLB_RAX, "mov %cr3, %rax")		\
+	ASM(mmu, write_cr3, CALLEE, 6, PV_CLB_NONE, "mov %rdi, %cr3")		\
+	ASM(mmu, set_pte, CALLEE, 6, PV_CLB_NONE, "mov %rsi, (%rdi)")		\
+	ASM(mmu, set_pmd, CALLEE, 6, PV_CLB_NONE, "mov %rsi, (%rdi)")		\
+	ASM(mmu, set_pud, CALLEE, 6, PV_CLB_NONE, "mov %rsi, (%rdi)")		\
+	ASM(mmu, set_p4d, CALLEE, 6, PV_CLB_NONE, "mov %rsi, (%rdi)")		\
+	ASM(mmu, pte_clear, CALLEE, 6, PV_CLB_NONE, "andq $0, (%rdi)")		\
+	ASM(mmu, flush_tlb_one, CALLEE, 6, PV_CLB_NONE, "invlpg (%rdi)")		\
+	ASM(mmu, flush_tlb_local, CALLEE, 6, PV_CLB_RAX,				\
 	    "mov %cr3, %rax; mov %rax, %cr3")					\
-	FN(mmu, flush_tlb_multi, C, ipi_flush_tlb_multi)			\
+	FN(mmu, flush_tlb_multi, C, 6, ipi_flush_tlb_multi)			\
 	/* The identity, its value in %rax both ways: natively nothing at all. */ \
-	ASM(mmu, make_pte, CALLEE, PV_CLB_NONE, "")				\
-	ASM(mmu, pte_val, CALLEE, PV_CLB_NONE, "")				\
+	ASM(mmu, make_pte, CALLEE, 6, PV_CLB_NONE, "")				\
+	ASM(mmu, pte_val, CALLEE, 6, PV_CLB_NONE, "")				\
 	/* Natively nothing needs to know when a page becomes a page table. */	\
-	ASM(mmu, alloc_pt, C, PV_CLB_NONE, "")					\
-	ASM(mmu, release_pt, C, PV_CLB_NONE, "")				\
-	ASM(mmu, lazy_mmu_enter, C, PV_CLB_NONE, "")				\
-	ASM(mmu, lazy_mmu_flush, C, PV_CLB_NONE, "")				\
-	ASM(mmu, lazy_mmu_leave, C, PV_CLB_NONE, "")				\
-	FN(lock, spin_lock, C, pv_native_spin_lock)				\
-	ASM(lock, spin_unlock, CALLEE, PV_CLB_NONE, "addw $2, (%rdi)")		\
-	FN(lock, spin_trylock, C, pv_native_spin_trylock)			\
-	FN(lock, wait, C, pv_native_wait)					\
-	ASM(lock, kick, C, PV_CLB_NONE, "")					\
-	FN(cpu, cpuid, C, pv_native_cpuid)					\
-	FN(cpu, rdmsr, C, pv_native_rdmsr)					\
-	FN(cpu, wrmsr, C, pv_native_wrmsr)					\
-	FN(cpu, load_idt, C, pv_native_load_idt)				\
-	FN(cpu, load_gdt, C, pv_native_load_gdt)				\
-	FN(cpu, load_tr, C, pv_native_load_tr)					\
-	ASM(cpu, io_delay, C, PV_CLB_NONE, "outb %al, $0x80")			\
-	ASM(cpu, wbinvd, C, PV_CLB_NONE, "wbinvd")				\
-	FN(apic, eoi, C, lapic_eoi)						\
-	FN(apic, send_ipi, C, lapic_send_ipi)					\
-	FN(time, sched_clock, C, tsc_sched_clock)				\
-	FN(time, steal_clock, C, pv_native_steal_clock)				\
+	ASM(mmu, alloc_pt, C, 6, PV_CLB_NONE, "")					\
+	ASM(mmu, release_pt, C, 6, PV_CLB_NONE, "")				\
+	ASM(mmu, lazy_mmu_enter, C, 6, PV_CLB_NONE, "")				\
+	ASM(mmu, lazy_mmu_flush, C, 6, PV_CLB_NONE, "")				\
+	ASM(mmu, lazy_mmu_leave, C, 6, PV_CLB_NONE, "")				\
+	/* The uncontended path inline: take a ticket, is it being served? */	\
+	ASM(lock, spin_lock, C, 24, PV_CLB_RAX | PV_INSN_CALLS,			\
+	    "mov $2, %eax; lock xaddw %ax, 2(%rdi); and $-2, %eax; "		\
+	    "cmpw %ax, (%rdi); je 1f; call pv_native_spin_wait; 1:")		\
+	ASM(lock, spin_unlock, CALLEE, 6, PV_CLB_NONE, "addw $2, (%rdi)")		\
+	FN(lock, spin_trylock, C, 6, pv_native_spin_trylock)			\
+	FN(lock, wait, C, 6, pv_native_wait)					\
+	ASM(lock, kick, C, 6, PV_CLB_NONE, "")					\
+	FN(cpu, cpuid, C, 6, pv_native_cpuid)					\
+	FN(cpu, rdmsr, C, 6, pv_native_rdmsr)					\
+	FN(cpu, wrmsr, C, 6, pv_native_wrmsr)					\
+	FN(cpu, load_idt, C, 6, pv_native_load_idt)				\
+	FN(cpu, load_gdt, C, 6, pv_native_load_gdt)				\
+	FN(cpu, load_tr, C, 6, pv_native_load_tr)					\
+	ASM(cpu, io_delay, C, 6, PV_CLB_NONE, "outb %al, $0x80")			\
+	ASM(cpu, wbinvd, C, 6, PV_CLB_NONE, "wbinvd")				\
+	FN(apic, eoi, C, 6, lapic_eoi)						\
+	FN(apic, send_ipi, C, 6, lapic_send_ipi)					\
+	FN(time, sched_clock, C, 6, tsc_sched_clock)				\
+	FN(time, steal_clock, C, 6, pv_native_steal_clock)				\
 	/* No hypervisor to call: -ENOSYS (38), touching only %rax. */		\
-	ASM(hv, hypercall, CALLEE, PV_CLB_RAX, "mov $-38, %rax")
+	ASM(hv, hypercall, CALLEE, 7, PV_CLB_RAX, "mov $-38, %rax")
 
 /*
  * Every op, whatever its kind of row: X(group, name, conv, ...), where X
@@ -189,8 +199,9 @@ extern const struct pv_ops pv_native_ops;
  * Each op's native function, declared with its slot's type (a callee-save
  * one is code, char[]), so that its definition is checked against the slot.
  */
-#define PV_DECL_ASM(group, name, conv, clb, code) PV_DECL_##conv(group, name, pv_native_##name)
-#define PV_DECL_FN(group, name, conv, fn)	PV_DECL_##conv(group, name, fn)
+#define PV_DECL_ASM(group, name, conv, room, clb, code) \
+	PV_DECL_##conv(group, name, pv_native_##name)
+#define PV_DECL_FN(group, name, conv, room, fn)	PV_DECL_##conv(group, name, fn)
 #define PV_DECL_C(group, name, fn)		extern __typeof__(*pv_ops.group.name) fn;
 #define PV_DECL_CALLEE(group, name, fn)	extern char fn[];
 PV_OP_LIST(PV_DECL_ASM, PV_DECL_FN)
@@ -199,9 +210,15 @@ PV_OP_LIST(PV_DECL_ASM, PV_DECL_FN)
 #define PV_OP(slot)	(offsetof(struct pv_ops, slot) / sizeof(void *))
 #define PV_NR_OPS	(sizeof(struct pv_ops) / sizeof(void *))
 
+/* PV_ROOM(irq, save_fl): the bytes each site of the op owns (its row's room). */
+#define PV_ROOM_ENUM(group, name, conv, room, ...)	PV_ROOM_##group##_##name = (room),
+enum pv_op_room { PV_OP_EACH(PV_ROOM_ENUM) };
+#define PV_ROOM(group, name)	PV_ROOM_##group##_##name
+
 struct pv_op_info {
 	const char *name;	/* "irq.save_fl" */
 	enum pv_conv conv;
+	unsigned int room;	/* bytes each of its sites owns */
 };
 
 /* Indexed by op number; name is NULL for a number that is no op. */

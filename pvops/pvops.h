@@ -42,12 +42,22 @@ struct spinlock {
 register unsigned long current_stack_pointer asm("rsp");
 
 /*
- * One call site.  771/772 are local labels: the entry records the site's
- * start and, as their difference, its length.  The entry layout is
- * struct pv_site (pvops/site.h).
+ * One call site of op group.name, PV_ROOM(group, name) bytes long: padding,
+ * then the indirect call, so that the call ends where the site ends (see
+ * pvops/site.h).  Up to 11 bytes of padding is one NOP; more is a short jmp
+ * over int3s, one instruction either way, and the bytes pv_nop_fill (patch.c)
+ * writes.  771/772 are local labels: the entry records the site's start
+ * and, as their difference, its length.  The entry layout is struct pv_site
+ * (pvops/site.h).
  */
 #define PV_ASM_SITE							\
 	"771:\n\t"							\
+	".if %c[pv_pad] > 11\n\t"					\
+	".byte 0xeb, %c[pv_pad] - 2\n\t"	/* jmp over the int3s */	\
+	".skip %c[pv_pad] - 2, 0xcc\n\t"				\
+	".else\n\t"							\
+	".nops %c[pv_pad]\n\t"						\
+	".endif\n\t"							\
 	"call *pv_ops+%c[pv_off](%%rip)\n"				\
 	"772:\n\t"							\
 	".pushsection .pv_sites, \"aw\"\n\t"				\
@@ -58,34 +68,35 @@ register unsigned long current_stack_pointer asm("rsp");
 	".short %c[pv_clb], 0\n\t"					\
 	".popsection\n"
 
-#define PV_ASM_ARGS(slot, clb)						\
-	[pv_off] "i"(offsetof(struct pv_ops, slot)),			\
-	[pv_op] "i"(PV_OP(slot)), [pv_clb] "i"(clb)
+#define PV_ASM_ARGS(group, name, clb)					\
+	[pv_off] "i"(offsetof(struct pv_ops, group.name)),		\
+	[pv_op] "i"(PV_OP(group.name)), [pv_clb] "i"(clb),		\
+	[pv_pad] "i"(PV_ROOM(group, name) - PV_SITE_CALL_LEN)
 
 /* Callee-save ops: arguments in %rdi, %rsi; only %rax comes back changed. */
-#define PVOP_CALLEE0(slot) ({						\
+#define PVOP_CALLEE0(group, name) ({						\
 	unsigned long __ret;						\
 	asm volatile(PV_ASM_SITE					\
 		     : "=a"(__ret), "+r"(current_stack_pointer)		\
-		     : PV_ASM_ARGS(slot, PV_CLB_CALLEE)			\
+		     : PV_ASM_ARGS(group, name, PV_CLB_CALLEE)			\
 		     : "memory", "cc");					\
 	__ret; })
 
-#define PVOP_CALLEE1(slot, a1) ({					\
+#define PVOP_CALLEE1(group, name, a1) ({					\
 	unsigned long __ret;						\
 	asm volatile(PV_ASM_SITE					\
 		     : "=a"(__ret), "+r"(current_stack_pointer)		\
 		     : "D"((unsigned long)(a1)),			\
-		       PV_ASM_ARGS(slot, PV_CLB_CALLEE)			\
+		       PV_ASM_ARGS(group, name, PV_CLB_CALLEE)			\
 		     : "memory", "cc");					\
 	__ret; })
 
-#define PVOP_CALLEE2(slot, a1, a2) ({					\
+#define PVOP_CALLEE2(group, name, a1, a2) ({					\
 	unsigned long __ret;						\
 	asm volatile(PV_ASM_SITE					\
 		     : "=a"(__ret), "+r"(current_stack_pointer)		\
 		     : "D"((unsigned long)(a1)), "S"((unsigned long)(a2)), \
-		       PV_ASM_ARGS(slot, PV_CLB_CALLEE)			\
+		       PV_ASM_ARGS(group, name, PV_CLB_CALLEE)			\
 		     : "memory", "cc");					\
 	__ret; })
 
@@ -94,57 +105,57 @@ register unsigned long current_stack_pointer asm("rsp");
  * ways: make_pte and pte_val.  Natively they are the identity, so the
  * native "inline code" is empty and the site becomes a single NOP.
  */
-#define PVOP_CALLEE_RAX(slot, a1) ({					\
+#define PVOP_CALLEE_RAX(group, name, a1) ({					\
 	unsigned long __ret;						\
 	asm volatile(PV_ASM_SITE					\
 		     : "=a"(__ret), "+r"(current_stack_pointer)		\
 		     : "0"((unsigned long)(a1)),			\
-		       PV_ASM_ARGS(slot, PV_CLB_CALLEE)			\
+		       PV_ASM_ARGS(group, name, PV_CLB_CALLEE)			\
 		     : "memory", "cc");					\
 	__ret; })
 
 /* Plain C ops: the callee may clobber every caller-saved register. */
 #define PV_C_CLOBBERS "r8", "r9", "r10", "r11", "memory", "cc"
 
-#define PVOP_CALL0(slot) ({						\
+#define PVOP_CALL0(group, name) ({						\
 	unsigned long __a, __di, __si, __dx, __cx;			\
 	asm volatile(PV_ASM_SITE					\
 		     : "=a"(__a), "=D"(__di), "=S"(__si), "=d"(__dx),	\
 		       "=c"(__cx), "+r"(current_stack_pointer)		\
-		     : PV_ASM_ARGS(slot, PV_CLB_C_ABI)			\
+		     : PV_ASM_ARGS(group, name, PV_CLB_C_ABI)			\
 		     : PV_C_CLOBBERS);					\
 	(void)__di; (void)__si; (void)__dx; (void)__cx;			\
 	__a; })
 
-#define PVOP_CALL1(slot, a1) ({						\
+#define PVOP_CALL1(group, name, a1) ({						\
 	unsigned long __a, __di = (unsigned long)(a1), __si, __dx, __cx;	\
 	asm volatile(PV_ASM_SITE					\
 		     : "=a"(__a), "+D"(__di), "=S"(__si), "=d"(__dx),	\
 		       "=c"(__cx), "+r"(current_stack_pointer)		\
-		     : PV_ASM_ARGS(slot, PV_CLB_C_ABI)			\
+		     : PV_ASM_ARGS(group, name, PV_CLB_C_ABI)			\
 		     : PV_C_CLOBBERS);					\
 	(void)__si; (void)__dx; (void)__cx;				\
 	__a; })
 
-#define PVOP_CALL2(slot, a1, a2) ({					\
+#define PVOP_CALL2(group, name, a1, a2) ({					\
 	unsigned long __a, __di = (unsigned long)(a1);			\
 	unsigned long __si = (unsigned long)(a2), __dx, __cx;		\
 	asm volatile(PV_ASM_SITE					\
 		     : "=a"(__a), "+D"(__di), "+S"(__si), "=d"(__dx),	\
 		       "=c"(__cx), "+r"(current_stack_pointer)		\
-		     : PV_ASM_ARGS(slot, PV_CLB_C_ABI)			\
+		     : PV_ASM_ARGS(group, name, PV_CLB_C_ABI)			\
 		     : PV_C_CLOBBERS);					\
 	(void)__dx; (void)__cx;						\
 	__a; })
 
-#define PVOP_CALL3(slot, a1, a2, a3) ({					\
+#define PVOP_CALL3(group, name, a1, a2, a3) ({					\
 	unsigned long __a, __di = (unsigned long)(a1);			\
 	unsigned long __si = (unsigned long)(a2);			\
 	unsigned long __dx = (unsigned long)(a3), __cx;			\
 	asm volatile(PV_ASM_SITE					\
 		     : "=a"(__a), "+D"(__di), "+S"(__si), "+d"(__dx),	\
 		       "=c"(__cx), "+r"(current_stack_pointer)		\
-		     : PV_ASM_ARGS(slot, PV_CLB_C_ABI)			\
+		     : PV_ASM_ARGS(group, name, PV_CLB_C_ABI)			\
 		     : PV_C_CLOBBERS);					\
 	(void)__cx;							\
 	__a; })
@@ -160,17 +171,17 @@ register unsigned long current_stack_pointer asm("rsp");
 
 /* ---- irq ---- */
 static inline unsigned long save_fl(void)
-{ return PV(PVOP_CALLEE0(irq.save_fl), native_save_fl()); }
+{ return PV(PVOP_CALLEE0(irq, save_fl), native_save_fl()); }
 static inline void restore_fl(unsigned long f)
-{ PV((void)PVOP_CALLEE1(irq.restore_fl, f), native_restore_fl(f)); }
+{ PV((void)PVOP_CALLEE1(irq, restore_fl, f), native_restore_fl(f)); }
 static inline void local_irq_disable(void)
-{ PV((void)PVOP_CALLEE0(irq.irq_disable), native_irq_disable()); }
+{ PV((void)PVOP_CALLEE0(irq, irq_disable), native_irq_disable()); }
 static inline void local_irq_enable(void)
-{ PV((void)PVOP_CALLEE0(irq.irq_enable), native_irq_enable()); }
+{ PV((void)PVOP_CALLEE0(irq, irq_enable), native_irq_enable()); }
 static inline void safe_halt(void)
-{ PV((void)PVOP_CALL0(irq.safe_halt), native_safe_halt()); }
+{ PV((void)PVOP_CALL0(irq, safe_halt), native_safe_halt()); }
 static inline void halt(void)
-{ PV((void)PVOP_CALL0(irq.halt), native_halt()); }
+{ PV((void)PVOP_CALL0(irq, halt), native_halt()); }
 
 #define X86_EFLAGS_IF	0x200UL
 #define local_irq_save(f)	do { (f) = save_fl(); local_irq_disable(); } while (0)
@@ -179,83 +190,83 @@ static inline bool irqs_disabled(void) { return !(save_fl() & X86_EFLAGS_IF); }
 
 /* ---- mmu ---- */
 static inline unsigned long read_cr2(void)
-{ return PV(PVOP_CALLEE0(mmu.read_cr2), native_read_cr2()); }
+{ return PV(PVOP_CALLEE0(mmu, read_cr2), native_read_cr2()); }
 static inline unsigned long read_cr3(void)
-{ return PV(PVOP_CALLEE0(mmu.read_cr3), native_read_cr3()); }
+{ return PV(PVOP_CALLEE0(mmu, read_cr3), native_read_cr3()); }
 static inline void write_cr3(unsigned long v)
-{ PV((void)PVOP_CALLEE1(mmu.write_cr3, v), native_write_cr3(v)); }
+{ PV((void)PVOP_CALLEE1(mmu, write_cr3, v), native_write_cr3(v)); }
 static inline void set_pte(pteval_t *p, pteval_t v)
-{ PV((void)PVOP_CALLEE2(mmu.set_pte, p, v), native_set_pte(p, v)); }
+{ PV((void)PVOP_CALLEE2(mmu, set_pte, p, v), native_set_pte(p, v)); }
 static inline void set_pmd(pteval_t *p, pteval_t v)
-{ PV((void)PVOP_CALLEE2(mmu.set_pmd, p, v), native_set_pte(p, v)); }
+{ PV((void)PVOP_CALLEE2(mmu, set_pmd, p, v), native_set_pte(p, v)); }
 static inline void set_pud(pteval_t *p, pteval_t v)
-{ PV((void)PVOP_CALLEE2(mmu.set_pud, p, v), native_set_pte(p, v)); }
+{ PV((void)PVOP_CALLEE2(mmu, set_pud, p, v), native_set_pte(p, v)); }
 static inline void set_p4d(pteval_t *p, pteval_t v)
-{ PV((void)PVOP_CALLEE2(mmu.set_p4d, p, v), native_set_pte(p, v)); }
+{ PV((void)PVOP_CALLEE2(mmu, set_p4d, p, v), native_set_pte(p, v)); }
 static inline void pte_clear(pteval_t *p)
-{ PV((void)PVOP_CALLEE1(mmu.pte_clear, p), native_pte_clear(p)); }
+{ PV((void)PVOP_CALLEE1(mmu, pte_clear, p), native_pte_clear(p)); }
 static inline void flush_tlb_one(unsigned long va)
-{ PV((void)PVOP_CALLEE1(mmu.flush_tlb_one, va), native_flush_tlb_one(va)); }
+{ PV((void)PVOP_CALLEE1(mmu, flush_tlb_one, va), native_flush_tlb_one(va)); }
 static inline void flush_tlb_local(void)
-{ PV((void)PVOP_CALLEE0(mmu.flush_tlb_local), native_flush_tlb_local()); }
+{ PV((void)PVOP_CALLEE0(mmu, flush_tlb_local), native_flush_tlb_local()); }
 /* Flush va (TLB_FLUSH_ALL: everything) from the TLBs of the CPUs in the mask. */
 static inline void flush_tlb_multi(uint32_t cpus, unsigned long va)
-{ PV((void)PVOP_CALL2(mmu.flush_tlb_multi, cpus, va), ipi_flush_tlb_multi(cpus, va)); }
+{ PV((void)PVOP_CALL2(mmu, flush_tlb_multi, cpus, va), ipi_flush_tlb_multi(cpus, va)); }
 static inline pteval_t make_pte(pteval_t v)
-{ return PV(PVOP_CALLEE_RAX(mmu.make_pte, v), native_make_pte(v)); }
+{ return PV(PVOP_CALLEE_RAX(mmu, make_pte, v), native_make_pte(v)); }
 static inline pteval_t pte_val(pteval_t v)
-{ return PV(PVOP_CALLEE_RAX(mmu.pte_val, v), native_pte_val(v)); }
+{ return PV(PVOP_CALLEE_RAX(mmu, pte_val, v), native_pte_val(v)); }
 static inline void paravirt_alloc_pt(unsigned long pfn, int level)
-{ PV((void)PVOP_CALL2(mmu.alloc_pt, pfn, level), ((void)pfn, (void)level)); }
+{ PV((void)PVOP_CALL2(mmu, alloc_pt, pfn, level), ((void)pfn, (void)level)); }
 static inline void paravirt_release_pt(unsigned long pfn, int level)
-{ PV((void)PVOP_CALL2(mmu.release_pt, pfn, level), ((void)pfn, (void)level)); }
+{ PV((void)PVOP_CALL2(mmu, release_pt, pfn, level), ((void)pfn, (void)level)); }
 static inline void lazy_mmu_enter(void)
-{ PV((void)PVOP_CALL0(mmu.lazy_mmu_enter), (void)0); }
+{ PV((void)PVOP_CALL0(mmu, lazy_mmu_enter), (void)0); }
 static inline void lazy_mmu_flush(void)
-{ PV((void)PVOP_CALL0(mmu.lazy_mmu_flush), (void)0); }
+{ PV((void)PVOP_CALL0(mmu, lazy_mmu_flush), (void)0); }
 static inline void lazy_mmu_leave(void)
-{ PV((void)PVOP_CALL0(mmu.lazy_mmu_leave), (void)0); }
+{ PV((void)PVOP_CALL0(mmu, lazy_mmu_leave), (void)0); }
 
 /* ---- lock ---- */
 static inline void spin_lock(struct spinlock *l)
-{ PV((void)PVOP_CALL1(lock.spin_lock, l), native_spin_lock(&l->t)); }
+{ PV((void)PVOP_CALL1(lock, spin_lock, l), native_spin_lock(&l->t)); }
 static inline void spin_unlock(struct spinlock *l)
-{ PV((void)PVOP_CALLEE1(lock.spin_unlock, l), native_spin_unlock(&l->t)); }
+{ PV((void)PVOP_CALLEE1(lock, spin_unlock, l), native_spin_unlock(&l->t)); }
 static inline int spin_trylock(struct spinlock *l)
-{ return PV((int)PVOP_CALL1(lock.spin_trylock, l), native_spin_trylock(&l->t)); }
+{ return PV((int)PVOP_CALL1(lock, spin_trylock, l), native_spin_trylock(&l->t)); }
 /* For the paravirtual slow path (pvops/pvlock.c). */
 static inline void lock_wait(volatile uint16_t *ptr, uint16_t want)
-{ PV((void)PVOP_CALL2(lock.wait, ptr, want), ((void)ptr, (void)want)); }
+{ PV((void)PVOP_CALL2(lock, wait, ptr, want), ((void)ptr, (void)want)); }
 static inline void lock_kick(int cpu)
-{ PV((void)PVOP_CALL1(lock.kick, cpu), (void)cpu); }
+{ PV((void)PVOP_CALL1(lock, kick, cpu), (void)cpu); }
 
 /* ---- cpu ---- */
 static inline void cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
-{ PV((void)PVOP_CALL3(cpu.cpuid, leaf, subleaf, r), native_cpuid(leaf, subleaf, r)); }
+{ PV((void)PVOP_CALL3(cpu, cpuid, leaf, subleaf, r), native_cpuid(leaf, subleaf, r)); }
 static inline uint64_t rdmsr(uint32_t msr)
-{ return PV(PVOP_CALL1(cpu.rdmsr, msr), native_rdmsr(msr)); }
+{ return PV(PVOP_CALL1(cpu, rdmsr, msr), native_rdmsr(msr)); }
 static inline void wrmsr(uint32_t msr, uint64_t v)
-{ PV((void)PVOP_CALL2(cpu.wrmsr, msr, v), native_wrmsr(msr, v)); }
+{ PV((void)PVOP_CALL2(cpu, wrmsr, msr, v), native_wrmsr(msr, v)); }
 static inline void load_idt(const struct desc_ptr *d)
-{ PV((void)PVOP_CALL1(cpu.load_idt, d), native_load_idt(d)); }
+{ PV((void)PVOP_CALL1(cpu, load_idt, d), native_load_idt(d)); }
 static inline void load_gdt(const struct desc_ptr *d)
-{ PV((void)PVOP_CALL1(cpu.load_gdt, d), native_load_gdt(d)); }
+{ PV((void)PVOP_CALL1(cpu, load_gdt, d), native_load_gdt(d)); }
 static inline void load_tr(unsigned int sel)
-{ PV((void)PVOP_CALL1(cpu.load_tr, sel), native_load_tr(sel)); }
+{ PV((void)PVOP_CALL1(cpu, load_tr, sel), native_load_tr(sel)); }
 static inline void io_delay(void)
-{ PV((void)PVOP_CALL0(cpu.io_delay), native_io_delay()); }
+{ PV((void)PVOP_CALL0(cpu, io_delay), native_io_delay()); }
 static inline void wbinvd(void)
-{ PV((void)PVOP_CALL0(cpu.wbinvd), native_wbinvd()); }
+{ PV((void)PVOP_CALL0(cpu, wbinvd), native_wbinvd()); }
 
 /* ---- apic and time: natively the LAPIC and the TSC (arch/x86) ---- */
 static inline void apic_eoi(void)
-{ PV((void)PVOP_CALL0(apic.eoi), lapic_eoi()); }
+{ PV((void)PVOP_CALL0(apic, eoi), lapic_eoi()); }
 static inline void apic_send_ipi(int cpu, int vector)
-{ PV((void)PVOP_CALL2(apic.send_ipi, cpu, vector), lapic_send_ipi(cpu, vector)); }
+{ PV((void)PVOP_CALL2(apic, send_ipi, cpu, vector), lapic_send_ipi(cpu, vector)); }
 static inline uint64_t sched_clock(void)
-{ return PV(PVOP_CALL0(time.sched_clock), tsc_sched_clock()); }
+{ return PV(PVOP_CALL0(time, sched_clock), tsc_sched_clock()); }
 /* Nobody steals time from bare metal. */
 static inline uint64_t steal_clock(int cpu)
-{ return PV(PVOP_CALL1(time.steal_clock, cpu), ((void)cpu, 0)); }
+{ return PV(PVOP_CALL1(time, steal_clock, cpu), ((void)cpu, 0)); }
 
 #endif

@@ -260,8 +260,15 @@ static void check_asm_row(struct st_ctx *t, unsigned int op, const char *name,
 		return;
 	}
 	n = (size_t)(i->end - i->code);
-	st_check(t, i->clobbers == clobbers, "%s: template clobbers %#x, row says %#x", name,
-		 i->clobbers, clobbers);
+	st_check(t, (i->clobbers | (i->calls ? PV_INSN_CALLS : 0)) == clobbers,
+		 "%s: template clobbers %#x, row says %#x", name, i->clobbers, clobbers);
+	if (i->calls) {		/* the call's rel32 differs; where it goes may not */
+		st_check(t, n >= 5 && !memcmp(fn, i->code, n - 4) && fn[n] == 0xc3 &&
+			     (uint64_t)fn + n + *(const int32_t *)(fn + n - 4) ==
+				     pv_insn_call_target(i),
+			 "%s: the native function is not its template followed by ret", name);
+		return;
+	}
 	st_check(t, !memcmp(fn, i->code, n) && fn[n] == 0xc3,
 		 "%s: the native function is not its template followed by ret", name);
 }
@@ -274,14 +281,52 @@ static void check_fn_row(struct st_ctx *t, unsigned int op, const char *name, co
 		 "%s: the native table does not hold the row's function", name);
 }
 
-#define CHECK_ASM_ROW(group, name, conv, clb, code) \
+#define CHECK_ASM_ROW(group, name, conv, room, clb, code) \
 	check_asm_row(t, PV_OP(group.name), #group "." #name, (const uint8_t *)pv_native_##name, clb);
-#define CHECK_FN_ROW(group, name, conv, fn) \
+#define CHECK_FN_ROW(group, name, conv, room, fn) \
 	check_fn_row(t, PV_OP(group.name), #group "." #name, (const void *)fn);
 
 SELFTEST(test_op_rows, "each PV_OP_LIST row: its name, native table entry, function and template agree")
 {
 	PV_OP_LIST(CHECK_ASM_ROW, CHECK_FN_ROW)
+}
+
+/*
+ * Rooms are honest both ways: no backend's code is longer than its op's
+ * room (it would never be used), and no room is longer than the longest
+ * code or the call (every site would carry bytes nobody can fill).  And
+ * every site the compiler emitted is exactly its op's room.
+ */
+static void check_rooms(struct st_ctx *t)
+{
+	unsigned int longest[PV_NR_OPS] = { 0 };
+
+	for (const struct pv_insn *i = __start_pv_insns; i < __stop_pv_insns; i++) {
+		unsigned int n = (unsigned int)(i->end - i->code);
+
+		st_check(t, n <= pv_op_info[i->op].room, "%s: a template of %u bytes, room %u",
+			 pv_op_info[i->op].name, n, pv_op_info[i->op].room);
+		if (n > longest[i->op])
+			longest[i->op] = n;
+	}
+	for (unsigned int op = 0; op < PV_NR_OPS; op++) {
+		unsigned int want = longest[op] > PV_SITE_CALL_LEN ? longest[op] : PV_SITE_CALL_LEN;
+
+		if (pv_op_info[op].name)
+			st_check(t, pv_op_info[op].room == want,
+				 "%s: room %u, but its longest code or call is %u bytes",
+				 pv_op_info[op].name, pv_op_info[op].room, want);
+	}
+}
+
+SELFTEST(test_op_rooms, "every op's room fits its longest code exactly; every site is its op's room")
+{
+	check_rooms(t);
+	for (const struct pv_site *s = __start_pv_sites; s < __stop_pv_sites; s++)
+		if (s->op < PV_NR_OPS && pv_op_info[s->op].name && pv_outcome_of(s) != PV_REFUSED)
+			st_check(t, s->len == pv_op_info[s->op].room, "site %lx (%s): %u bytes, room %u",
+				 (unsigned long)s->addr, pv_op_info[s->op].name, s->len,
+				 pv_op_info[s->op].room);
 }
 
 /* ---- the live re-patch: others run patched sites all along ---- */

@@ -80,7 +80,7 @@ STATIC_ASSERT(offsetof(struct regset, out) == 128);
 	{								\
 		asm volatile(RS_AROUND(PV_ASM_SITE)			\
 			     : "+D"(rs)					\
-			     : PV_ASM_ARGS(group.op, RS_CLB_##conv)	\
+			     : PV_ASM_ARGS(group, op, RS_CLB_##conv)	\
 			     : RS_CLOBBERS);				\
 	}
 PV_OP_EACH(RS_SITE_FN)

@@ -3,11 +3,16 @@
  * replacement.  This header is shared by the kernel, the host unit tests and
  * pvsites (tools/pvsites.c), so it depends on nothing but <stdint.h>.
  *
- * Every wrapper in pvops/pvops.h emits its call as
+ * Every wrapper in pvops/pvops.h emits its site as
  *
+ *     NOPs (room - 6 bytes), then
  *     call *pv_ops+OFFSET(%rip)          ff 15 <rel32>      (6 bytes)
  *
  * and appends one struct pv_site to the .pv_sites section describing it.
+ * Each op has its own room (PV_OP_LIST, pvops/pv_ops.h): the call, or the
+ * longest inline code a backend has for the op.  The padding comes first so
+ * that the call ends where the site ends: whatever the site holds later, a
+ * CPU that was inside the callee returns to a valid instruction boundary.
  * The patcher later rewrites the site in place; see docs/pvops.md.
  */
 #ifndef PVOS_PV_SITE_H
@@ -40,10 +45,16 @@ struct pv_site {
 #define PV_CLB_C_ABI	0x1ffu
 /* A callee-save op may only return a value in %rax. */
 #define PV_CLB_CALLEE	PV_CLB_RAX
+/*
+ * Only in a template's clobbers (PV_OP_LIST, DEF_PV_INSN), never in a site:
+ * the code ends with `call rel32`, which the patcher re-aims from wherever
+ * the site is (the slow path of an inline fast path).
+ */
+#define PV_INSN_CALLS	(1u << 15)
 
 /* The original bytes of every site: an indirect call through its slot. */
 #define PV_SITE_CALL_LEN	6
-#define PV_SITE_MAX_LEN		15	/* longest x86 instruction */
+#define PV_SITE_MAX_LEN		32	/* the largest room an op may ask for */
 #define PV_CALL_REL32_LEN	5
 
 /* How an op is called: it decides what a direct call to it must preserve. */

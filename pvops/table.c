@@ -13,8 +13,8 @@
 
 #define PV_SLOT_C(fn)			fn
 #define PV_SLOT_CALLEE(fn)		{ .func = fn }
-#define PV_INIT_ASM(group, name, conv, clb, code) .group.name = PV_SLOT_##conv(pv_native_##name),
-#define PV_INIT_FN(group, name, conv, fn)	.group.name = PV_SLOT_##conv(fn),
+#define PV_INIT_ASM(group, name, conv, room, clb, code) .group.name = PV_SLOT_##conv(pv_native_##name),
+#define PV_INIT_FN(group, name, conv, room, fn)	.group.name = PV_SLOT_##conv(fn),
 #define PV_NATIVE_TABLE { PV_OP_LIST(PV_INIT_ASM, PV_INIT_FN) }
 
 struct pv_ops pv_ops = PV_NATIVE_TABLE;

@@ -4,7 +4,7 @@
 #   tools/check-sites.sh [--strict] [--objdir DIR] [--allow FUNC]... build/pvos.elf
 #
 # The patcher (pvops/patcher.c) rewrites only the call sites recorded in
-# .pv_sites.  An indirect call through pv_ops that is not recorded stays an
+# .pv_sites (each is padding, then the call, which ends at the site's end).  An indirect call through pv_ops that is not recorded stays an
 # indirect call forever, and code that loads a slot into a register (gcc
 # CSE-ing pv_ops.irq.irq_enable, Fitzhardinge's "worry 4", docs/sources.md) can call it later where
 # no patcher can see.  So this script disassembles the whole linked image
@@ -117,9 +117,11 @@ function pv_off(a,    d) {
 function where() { return sprintf("%s+0x%x", fn, hex(substr(addr, 5)) - hex(substr(fn_addr, 5))) }
 function offend(why) { bad++; printf "check-sites: %s %s: %s\n        %s\n", addr, where(), why, insn }
 BEGIN { pv_addr = pad16(pv_addr); pv_size = hex(pv_size); bad = 0; calls = 0; other = 0; notes = 0; nsites = 0 }
-FILENAME == ARGV[1] { a = pad16($1); if (a in site) { addr = a; fn = "?"; fn_addr = a; insn = "";
+# A site is padding, then its call, which ends where the site ends: key it by the call.
+FILENAME == ARGV[1] { a = pad16($1); a = substr(a, 1, 8) sprintf("%08x", hex(substr(a, 9)) + $3 - 6)
+                      if (a in site) { addr = a; fn = "?"; fn_addr = a; insn = "";
                           offend("recorded twice in .pv_sites") }
-                      site[a] = $2; nsites++; next }
+                      site[a] = $2; start[a] = pad16($1); nsites++; next }
 FILENAME == ARGV[2] { allowed[pad16($1)] = 1; next }
 /^[0-9a-f]+ <.*>:$/ { fn_addr = pad16($1); fn = $2; gsub(/^<|>:$/, "", fn); next }
 /^ *[0-9a-f]+:\t/ {
@@ -171,7 +173,7 @@ function branch(off) {
 }
 END {
     for (a in site) if (!(a in seen)) {
-        bad++; printf "check-sites: recorded site %s (op %d) is not an indirect call through pv_ops\n", a, site[a]
+        bad++; printf "check-sites: recorded site %s (op %d) does not end with an indirect call through pv_ops\n", start[a], site[a]
     }
     if (bad) { printf "check-sites: FAIL: %d offender(s); %d sites recorded, %d indirect calls through pv_ops\n", bad, nsites, calls; exit 1 }
     if (notes) printf "check-sites: %d sites recorded, %d indirect calls through pv_ops, all recorded but %d deliberate one(s) in pvops/ or backends/ (noted above)\n", nsites, calls, notes

@@ -363,7 +363,7 @@ static struct pv_site decode_site(const uint8_t *p)
 	return s;
 }
 
-/* The kernel's checks, then one of ours: the site starts an instruction. */
+/* The kernel's checks, then two of ours: the site is its op's room and starts an instruction. */
 static const char *check_site(const struct image *im, const struct pv_site *s)
 {
 	struct pv_check_ctx ctx = {
@@ -375,6 +375,8 @@ static const char *check_site(const struct image *im, const struct pv_site *s)
 
 	if (bad)
 		return bad;
+	if (s->len != pv_op_info[s->op].room)
+		return "length is not its op's room (PV_OP_LIST)";
 	bad = pv_check_bytes(s, im->text + (s->addr - im->text_addr), &ctx);
 	if (bad)
 		return bad;
@@ -426,11 +428,20 @@ static void print_bytes(const struct image *im, const struct pv_site *s)
 
 	for (unsigned int i = 0; i < n; i++) {
 		uint64_t off = s->addr + i - im->text_addr;
+		unsigned int run = 0;
 
-		if (s->addr + i >= im->text_addr && off < im->text_size)
-			p += sprintf(p, "%s%02x", i ? " " : "", im->text[off]);
-		else
+		if (s->addr + i < im->text_addr || off >= im->text_size) {
 			p += sprintf(p, "%s??", i ? " " : "");
+			continue;
+		}
+		while (i + run < n && off + run < im->text_size && im->text[off + run] == 0xcc)
+			run++;
+		if (run > 2) {		/* the int3s a padding jmp skips: shown as a count */
+			p += sprintf(p, " cc*%u", run);
+			i += run - 1;
+			continue;
+		}
+		p += sprintf(p, "%s%02x", i ? " " : "", im->text[off]);
 	}
 	printf(" %-*s", 3 * PV_SITE_CALL_LEN - 1, buf);
 }
@@ -445,7 +456,8 @@ static void print_disasm(const struct image *im, const struct pv_site *s)
 	if (i < 0)
 		i = 0;
 	for (; i < (long)im->ninsns && im->insns[i].addr < end; i++) {
-		if (im->insns[i].addr + PV_SITE_MAX_LEN <= s->addr)
+		if (im->insns[i].addr + PV_SITE_MAX_LEN <= s->addr ||
+		    !strcmp(im->insns[i].text, "int3"))	/* a padding jmp skips them */
 			continue;
 		printf("%s%s", sep, im->insns[i].text);
 		sep = " ; ";

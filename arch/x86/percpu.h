@@ -13,6 +13,16 @@
 #define MAX_CPUS	8
 #define MSR_GS_BASE	0xc0000101
 
+/*
+ * hv_area: 64 bytes a hypervisor backend may share with the hypervisor, at
+ * the fixed offset CPU_HV_AREA from %gs, so that a patched site reaches it
+ * in one instruction with no pointer to load first (Xen keeps the vCPU's
+ * vcpu_info there: its event mask is the virtual interrupt flag).  Aligned
+ * to its size, so it never straddles a page.
+ */
+#define CPU_HV_AREA		64
+#define CPU_HV_AREA_SIZE	64
+
 struct fault_catch;
 struct cpu_work;
 
@@ -23,11 +33,13 @@ struct cpu_data {
 	volatile uint64_t ticks;		/* timer interrupts taken */
 	struct fault_catch *fault_catch;	/* see expect_fault() */
 	int in_exception;			/* nesting depth of dumps */
+	bool stopping_others;			/* inside stop_machine's fn (kernel/smp.c) */
 	struct cpu_work *volatile work;		/* kernel/smp.c: what to run next */
 	uint8_t *stack_top;			/* its kernel stack (not the boot CPU's) */
+	uint8_t hv_area[CPU_HV_AREA_SIZE] __aligned(CPU_HV_AREA_SIZE);	/* %gs:CPU_HV_AREA */
 	void *backend;				/* the backend's own per-CPU record, if any */
-	bool stopping_others;			/* inside stop_machine's fn (kernel/smp.c) */
 };
+STATIC_ASSERT(__builtin_offsetof(struct cpu_data, hv_area) == CPU_HV_AREA);
 
 extern struct cpu_data cpu_data[MAX_CPUS];
 

@@ -18,7 +18,7 @@ static inline long kvm_hypercall4(unsigned int nr, unsigned long a1, unsigned lo
 	asm volatile(PV_ASM_SITE
 		     : "=a"(ret), "+r"(current_stack_pointer)
 		     : "a"((unsigned long)nr), "b"(a1), "c"(a2), "d"(a3), "S"(a4),
-		       PV_ASM_ARGS(hv.hypercall, PV_CLB_CALLEE)
+		       PV_ASM_ARGS(hv, hypercall, PV_CLB_CALLEE)
 		     : "memory", "cc");
 	return ret;
 }

@@ -140,9 +140,9 @@ static int check_sites_of(unsigned int op, const uint8_t *code, size_t n, struct
 		if (s->op != op)
 			continue;
 		found++;
-		pv_nop_fill(nops, s->len - (unsigned int)n);
-		st_check(t, !memcmp((const void *)s->addr, code, n) &&
-			     !memcmp((const uint8_t *)s->addr + n, nops, s->len - n),
+		pv_nop_fill(nops, s->len - (unsigned int)n);	/* padding, then the code */
+		st_check(t, !memcmp((const uint8_t *)s->addr + s->len - n, code, n) &&
+			     !memcmp((const void *)s->addr, nops, s->len - n),
 			 "site %lx holds other bytes", (unsigned long)s->addr);
 	}
 	return found;

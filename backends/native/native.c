@@ -25,13 +25,19 @@
 	    ".size " #name ", . - " #name "\n"				\
 	    ".popsection\n");
 
-#define NATIVE_ASM(group, name, conv, clb, code)			\
+#define NATIVE_ASM(group, name, conv, room, clb, code)			\
 	NATIVE_ASM_FN(pv_native_##name, code)				\
 	DEF_PV_INSN(native_insn_##name, group.name, pv_native_##name, clb, code);
 #define NATIVE_FN(...)
 PV_OP_LIST(NATIVE_ASM, NATIVE_FN)
 
-void pv_native_spin_lock(struct spinlock *l) { native_spin_lock(&l->t); }
+/*
+ * spin_lock's slow path, called from its inline fast path (PV_OP_LIST) with
+ * the lock in %rdi and our ticket in %ax when the ticket is not yet served:
+ * wait for the head to reach it.  It changes nothing but the flags, so the
+ * fast path stays cheap to inline.
+ */
+NATIVE_ASM_FN(pv_native_spin_wait, "1: pause; cmpw %ax, (%rdi); jne 1b")
 int pv_native_spin_trylock(struct spinlock *l) { return native_spin_trylock(&l->t); }
 
 /* Without a hypervisor to sleep in, waiting for a lock is spinning. */

@@ -93,7 +93,7 @@ void xen_start_kernel(start_info_t *si, unsigned long xen_rsp)
 			xen_hypercall_uncounted(__HYPERVISOR_sched_op, SCHEDOP_shutdown,
 						(unsigned long)&(struct sched_shutdown){ SHUTDOWN_crash },
 						0, 0, 0);
-	cpu_data[0].backend = &xen_cpus[0];
+	cpu_data[0].backend = xen_cpu_of(0);
 	xen_entered = true;
 	pvops_claim(&xen_backend, why);	/* before any pv op runs: see above */
 	platform = &xen_platform;	/* a panic from here on reaches Xen */
@@ -104,7 +104,7 @@ void xen_start_kernel(start_info_t *si, unsigned long xen_rsp)
 	xen_map_shared_info();
 	xen_console_init();
 	/*
-	 * Until now the irq ops read and wrote xen_cpus[0]'s copy, which Xen
+	 * Until now the irq ops read and wrote the hv_area copy, which Xen
 	 * did not look at (its own, in the shared info page, kept events
 	 * masked, as Xen starts a PV kernel).  Registering copies Xen's over it.
 	 */

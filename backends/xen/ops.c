@@ -6,8 +6,8 @@
  * the instructions Xen does not let a guest have panic with a clear message.
  *
  * Callee-save slots hold PV_CALLEE_SAVE_THUNK thunks around the C
- * functions.  The irq ops have no inline form: a site is 6 bytes, and the
- * shortest useful store, `movb $1, upcall_mask(%rip)`, is 7 (docs/xen.md).
+ * functions; the patcher puts the irq ops inline instead (below), since
+ * their sites have room for them.
  */
 #include "backends/xen/xen.h"
 #include "backends/xen/events.h"
@@ -92,6 +92,34 @@ PV_CALLEE_SAVE_THUNK(xen_save_fl);
 PV_CALLEE_SAVE_THUNK(xen_restore_fl);
 PV_CALLEE_SAVE_THUNK(xen_irq_disable);
 PV_CALLEE_SAVE_THUNK(xen_irq_enable);
+PV_CALLEE_SAVE_THUNK(xen_force_upcall);
+
+/*
+ * The same four ops inline.  This vCPU's vcpu_info is at a fixed %gs
+ * offset (xen.h), so "cli" is one store to its mask, and the others call
+ * out (the last instruction of the code, so the call returns to the site's
+ * end) only when unmasking finds an event pending.  Linux never had these:
+ * its vcpu_info is reached through a per-CPU pointer, and its sites were
+ * too short (docs/sources.md: Fitzhardinge's "they never fit").  Each
+ * op's room in PV_OP_LIST is the length of its code here.
+ */
+#define XEN_MASK_GS	"%gs:" __stringify(XEN_VCPU_MASK)
+#define XEN_PENDING_GS	"%gs:" __stringify(XEN_VCPU_PENDING)
+
+DEF_PV_INSN(xen_insn_irq_disable, irq.irq_disable, xen_irq_disable_thunk, PV_CLB_NONE,
+	    "movb $1, " XEN_MASK_GS);
+DEF_PV_INSN(xen_insn_irq_enable, irq.irq_enable, xen_irq_enable_thunk,
+	    PV_CLB_RAX | PV_INSN_CALLS,
+	    "movb $0, " XEN_MASK_GS "; cmpb $0, " XEN_PENDING_GS "; je 1f; "
+	    "call xen_force_upcall_thunk; 1:");
+/* Masked (1) is "IF clear": CF = (mask < 1), so %eax = IF or 0. */
+DEF_PV_INSN(xen_insn_save_fl, irq.save_fl, xen_save_fl_thunk, PV_CLB_RAX,
+	    "cmpb $1, " XEN_MASK_GS "; sbb %eax, %eax; and $0x200, %eax");
+/* mask = !IF; unmasking looks for a pending event as irq_enable does. */
+DEF_PV_INSN(xen_insn_restore_fl, irq.restore_fl, xen_restore_fl_thunk,
+	    PV_CLB_RAX | PV_INSN_CALLS,
+	    "bt $9, %edi; setnc " XEN_MASK_GS "; jnc 1f; cmpb $0, " XEN_PENDING_GS "; "
+	    "je 1f; call xen_force_upcall_thunk; 1:");
 
 /* ---- cpu: what Xen does not let a PV guest do ---- */
 

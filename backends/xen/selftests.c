@@ -231,7 +231,7 @@ static void probe_vcpu_info(void *arg)
 	probe[me].used = xen_vcpu();
 	slot->evtchn_upcall_pending = 0;
 	apic_send_ipi(me, VEC_IPI_CALL);
-	probe[me].record_pending = xen_cpus[me].vcpu_info.evtchn_upcall_pending;
+	probe[me].record_pending = xen_cpu_of(me)->vcpu_info.evtchn_upcall_pending;
 	probe[me].slot_pending = slot->evtchn_upcall_pending;
 	local_irq_restore(flags);	/* the upcall takes it: a wake-up with nothing to do */
 }
@@ -253,7 +253,7 @@ SELFTEST(test_xen_vcpu_info, "xen: each vCPU's vcpu_info is its own, in its per-
 			probe_vcpu_info(NULL);
 		else
 			smp_call(cpu, probe_vcpu_info, NULL);
-		st_check(t, probe[cpu].used == &xen_cpus[cpu].vcpu_info,
+		st_check(t, probe[cpu].used == &xen_cpu_of(cpu)->vcpu_info,
 			 "CPU %d's irq ops use the vcpu_info at %p, not its record's", cpu,
 			 (void *)probe[cpu].used);
 		st_check(t, probe[cpu].record_pending == 1,

@@ -37,7 +37,6 @@
 #define XEN_AP_STACK_SIZE	16384
 #define XEN_UP_WAIT_S		2	/* for a started vCPU to come online */
 
-struct xen_cpu xen_cpus[MAX_CPUS];
 static uint8_t xen_ap_stacks[MAX_CPUS][XEN_AP_STACK_SIZE] __aligned(16);
 
 /* ---- vcpu_info ---- */
@@ -45,7 +44,7 @@ static uint8_t xen_ap_stacks[MAX_CPUS][XEN_AP_STACK_SIZE] __aligned(16);
 /* Once per vCPU, before it runs (or, for the boot vCPU, from itself at entry). */
 void xen_register_vcpu_info(int cpu)
 {
-	struct vcpu_info *v = &xen_cpus[cpu].vcpu_info;
+	struct vcpu_info *v = &xen_cpu_of(cpu)->vcpu_info;
 	struct vcpu_register_vcpu_info r = {
 		.mfn = xen_virt_to_machine(v) >> PAGE_SHIFT,
 		.offset = (uint32_t)((unsigned long)v & (PAGE_SIZE - 1)),
@@ -160,9 +159,9 @@ static bool xen_start_vcpu(int cpu)
 
 	c->apic_id = (uint32_t)cpu;
 	c->stack_top = xen_ap_stacks[cpu] + XEN_AP_STACK_SIZE;
-	c->backend = &xen_cpus[cpu];
+	c->backend = xen_cpu_of(cpu);
 	xen_register_vcpu_info(cpu);
-	xen_cpus[cpu].vcpu_info.evtchn_upcall_mask = 1;	/* it starts with events masked */
+	xen_cpu_of(cpu)->vcpu_info.evtchn_upcall_mask = 1;	/* it starts with events masked */
 	xen_fill_context(cpu);
 	xen_check(HYPERVISOR_vcpu_op(VCPUOP_initialise, cpu, &xen_ctxt),
 		  "vcpu_op(VCPUOP_initialise vCPU %d)", cpu);

@@ -78,7 +78,7 @@ static struct pv_site site(uint64_t addr, unsigned int op, unsigned int len,
 
 /*
  * Length of the NOP instruction at p, 0 if it is not one of the forms the
- * engine may use: 90, 66 90, or [66]* 0f 1f /0 (nopl/nopw with a memory or
+ * engine may use: 90, 66 90, or [66|2e]* 0f 1f /0 (nopl/nopw with a memory or
  * register operand, reg field 0).
  */
 static unsigned int nop_len(const uint8_t *p, unsigned int avail)
@@ -86,7 +86,7 @@ static unsigned int nop_len(const uint8_t *p, unsigned int avail)
 	unsigned int k = 0, n;
 	uint8_t modrm, mod, rm;
 
-	while (k < avail && p[k] == 0x66)
+	while (k < avail && (p[k] == 0x66 || p[k] == 0x2e))	/* as writes cs for 10, 11 */
 		k++;
 	if (k < avail && p[k] == 0x90)
 		return k <= 1 ? k + 1 : 0;
@@ -222,7 +222,24 @@ static void test_encode_indirect(void **state)
 /* NOPs                                                               */
 /* ------------------------------------------------------------------ */
 
-/* Direct calls fill their site: CS prefixes up to 3 spare bytes, NOPs beyond. */
+/*
+ * Padding as the engine writes it: one NOP up to 11 bytes, else a short jmp
+ * over int3s.  Its length, or 0 if p[0..len) is not exactly that.
+ */
+static unsigned int padding_len(const uint8_t *p, unsigned int len)
+{
+	if (len > 11) {
+		if (p[0] != 0xeb || p[1] != len - 2)
+			return 0;
+		for (unsigned int i = 2; i < len; i++)
+			if (p[i] != 0xcc)
+				return 0;
+		return len;
+	}
+	return count_nops(p, len, NULL) == 1 ? len : 0;
+}
+
+/* Direct calls end where their site ends: CS prefixes up to 3 spare bytes, padding before. */
 static void test_site_call_padding(void **state)
 {
 	uint8_t b[PV_SITE_MAX_LEN + 1];
@@ -240,35 +257,37 @@ static void test_site_call_padding(void **state)
 					      CANARY }), 9);
 	memset(b, CANARY, sizeof(b));
 	assert_true(pv_encode_site_call(b, 0x1000, 0x2000, 9));
-	assert_memory_equal(b, ((uint8_t[]){ 0xe8, 0xfb, 0x0f, 0x00, 0x00, 0x0f, 0x1f, 0x40, 0x00,
+	assert_memory_equal(b, ((uint8_t[]){ 0x0f, 0x1f, 0x40, 0x00, 0xe8, 0xf7, 0x0f, 0x00, 0x00,
 					      CANARY }), 10);
+	/* A long site: a jmp over the gap, then the call at the very end. */
+	memset(b, CANARY, sizeof(b));
+	assert_true(pv_encode_site_call(b, 0x1000, 0x2000, 31));
+	assert_int_equal(padding_len(b, 26), 26);
+	assert_int_equal(b[26], 0xe8);
+	assert_int_equal(rel32_at(b + 27), 0x2000 - 0x101f);
+	assert_canary(b, 31, sizeof(b));
 	/* The reach is measured from the end of the whole 6-byte instruction. */
 	assert_true(pv_encode_site_call(b, 0x1000, 0x1006 + (uint64_t)INT32_MAX, 6));
 	assert_false(pv_encode_site_call(b, 0x1000, 0x1007 + (uint64_t)INT32_MAX, 6));
 }
 
+/* One padding instruction for every length a site may need, never past it. */
 static void test_nop_fill_every_length(void **state)
 {
 	(void)state;
 	for (unsigned int len = 1; len <= PV_SITE_MAX_LEN; len++) {
-		uint8_t b[32];
-		unsigned int first = 0;
-		int want = len <= 11 ? 1 : 2;
+		uint8_t b[PV_SITE_MAX_LEN + 8];
 
 		memset(b, CANARY, sizeof(b));
 		pv_nop_fill(b + 4, len);
 		assert_canary(b, 0, 4);
 		assert_canary(b, 4 + len, sizeof(b));
-		if (count_nops(b + 4, len, &first) != want)
-			fail_msg("len %u: %d NOP instructions, want %d", len,
-				 count_nops(b + 4, len, NULL), want);
-		assert_int_equal(pv_nop_count(len), want);
-		/* The longest first. */
-		assert_int_equal(first, len <= 11 ? len : 11);
+		if (padding_len(b + 4, len) != len)
+			fail_msg("len %u: not one padding instruction", len);
+		assert_int_equal(pv_nop_count(len), 1);
+		assert_int_equal(pv_pad_len(b + 4, len), len);
 	}
 	assert_int_equal(pv_nop_count(0), 0);
-	assert_int_equal(pv_nop_count(22), 2);
-	assert_int_equal(pv_nop_count(23), 3);
 }
 
 static void test_nop_fill_bytes(void **state)
@@ -286,14 +305,35 @@ static void test_nop_fill_bytes(void **state)
 	assert_memory_equal(b, ((uint8_t[]){ 0x66, 0x90, CANARY }), 3);
 	pv_nop_fill(b, 5);
 	assert_memory_equal(b, ((uint8_t[]){ 0x0f, 0x1f, 0x44, 0x00, 0x00, CANARY }), 6);
+	/* 10 and 11 as GNU as writes them for .nops, so assembled padding checks exactly. */
+	memset(b, CANARY, sizeof(b));
+	pv_nop_fill(b, 11);
+	assert_memory_equal(b, ((uint8_t[]){ 0x66, 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0,
+					     CANARY }), 12);
 	memset(b, CANARY, sizeof(b));
 	pv_nop_fill(b, 15);
-	assert_memory_equal(b, ((uint8_t[]){ 0x66, 0x66, 0x66, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0,
-					     0x0f, 0x1f, 0x40, 0x00, CANARY }), 16);
+	assert_memory_equal(b, ((uint8_t[]){ 0xeb, 13, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+					     0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, CANARY }), 16);
 	/* The decoder itself rejects what is not a NOP. */
 	assert_int_equal(count_nops((uint8_t[]){ 0x0f, 0x1f, 0x48, 0x00 }, 4, NULL), -1);
 	assert_int_equal(count_nops((uint8_t[]){ 0xe8, 0, 0, 0, 0 }, 5, NULL), -1);
 	assert_int_equal(count_nops((uint8_t[]){ 0x0f, 0x1f, 0x44, 0x00 }, 4, NULL), -1);
+}
+
+/* pv_pad_len finds the padding at a site's start, and nothing in code. */
+static void test_pad_len(void **state)
+{
+	uint8_t b[PV_SITE_MAX_LEN];
+
+	(void)state;
+	pv_nop_fill(b, 4);
+	b[4] = 0xfa;					/* cli */
+	assert_int_equal(pv_pad_len(b, 5), 4);
+	pv_nop_fill(b, 20);
+	memcpy(b + 20, ((uint8_t[]){ 0x9c, 0x58 }), 2);	/* pushfq; pop %rax */
+	assert_int_equal(pv_pad_len(b, 22), 20);
+	assert_int_equal(pv_pad_len(((uint8_t[]){ 0x9c, 0x58, 0x90 }), 3), 0);
+	assert_int_equal(pv_pad_len(((uint8_t[]){ 0xeb, 0x05, 0xcc, 0x90 }), 4), 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -302,7 +342,7 @@ static void test_nop_fill_bytes(void **state)
 
 #define OUTSIDE	"address outside kernel text"
 #define SHORT	"shorter than the indirect call it must hold"
-#define LONG	"longer than any instruction"
+#define LONG	"longer than any op's room"
 #define UNKNOWN	"unknown op"
 #define BADCLB	"clobber mask names a callee-saved register"
 #define NEEDCLB	"site does not allow the clobbers its op's convention needs"
@@ -335,8 +375,8 @@ static void test_check_entry_address(void **state)
 	/* Running past the end of text by one byte, and ending exactly at it. */
 	ASSERT_CHECK(OUTSIDE, site(TEXT_END - 5, SAVE_FL, 6, PV_CLB_RAX), &ctx);
 	ASSERT_CHECK(NULL, site(TEXT_END - 6, SAVE_FL, 6, PV_CLB_RAX), &ctx);
-	ASSERT_CHECK(OUTSIDE, site(TEXT_END - 14, SAVE_FL, 15, PV_CLB_RAX), &ctx);
-	ASSERT_CHECK(NULL, site(TEXT_END - 15, SAVE_FL, 15, PV_CLB_RAX), &ctx);
+	ASSERT_CHECK(OUTSIDE, site(TEXT_END - 31, SAVE_FL, 32, PV_CLB_RAX), &ctx);
+	ASSERT_CHECK(NULL, site(TEXT_END - 32, SAVE_FL, 32, PV_CLB_RAX), &ctx);
 }
 
 static void test_check_entry_length(void **state)
@@ -346,8 +386,8 @@ static void test_check_entry_length(void **state)
 	ASSERT_CHECK(SHORT, site(0x2000, SAVE_FL, 2, PV_CLB_RAX), &ctx);
 	ASSERT_CHECK(SHORT, site(0x2000, SAVE_FL, 5, PV_CLB_RAX), &ctx);
 	ASSERT_CHECK(NULL, site(0x2000, SAVE_FL, 6, PV_CLB_RAX), &ctx);
-	ASSERT_CHECK(NULL, site(0x2000, SAVE_FL, 15, PV_CLB_RAX), &ctx);
-	ASSERT_CHECK(LONG, site(0x2000, SAVE_FL, 16, PV_CLB_RAX), &ctx);
+	ASSERT_CHECK(NULL, site(0x2000, SAVE_FL, 32, PV_CLB_RAX), &ctx);
+	ASSERT_CHECK(LONG, site(0x2000, SAVE_FL, 33, PV_CLB_RAX), &ctx);
 	ASSERT_CHECK(LONG, site(0x2000, SAVE_FL, 255, PV_CLB_RAX), &ctx);
 }
 
@@ -478,7 +518,7 @@ static void test_plan_inline(void **state)
 	pv_plan_site(&s, PV_CONV_CALLEE, 0x2000, &i, &p);
 	assert_int_equal(p.how, PV_INLINE);
 	assert_null(p.why);
-	assert_memory_equal(p.bytes, ((uint8_t[]){ 0x9c, 0x58, 0x0f, 0x1f, 0x40, 0x00 }), 6);
+	assert_memory_equal(p.bytes, ((uint8_t[]){ 0x0f, 0x1f, 0x40, 0x00, 0x9c, 0x58 }), 6);
 	assert_canary(p.bytes, 6, PV_SITE_MAX_LEN);
 
 	/* Clobbering nothing, at a site allowing more: still inline. */
@@ -486,7 +526,7 @@ static void test_plan_inline(void **state)
 	fresh(&p);
 	pv_plan_site(&s, PV_CONV_CALLEE, 0x2000, &i, &p);
 	assert_int_equal(p.how, PV_INLINE);
-	assert_memory_equal(p.bytes, ((uint8_t[]){ 0x9c, 0x0f, 0x1f, 0x44, 0x00, 0x00 }), 6);
+	assert_memory_equal(p.bytes, ((uint8_t[]){ 0x0f, 0x1f, 0x44, 0x00, 0x00, 0x9c }), 6);
 
 	/* Exactly the site's length: no NOP at all. */
 	i = insn(tmpl_six, 6, SAVE_FL, PV_CLB_NONE);
@@ -496,14 +536,15 @@ static void test_plan_inline(void **state)
 	assert_memory_equal(p.bytes, tmpl_six, 6);
 	assert_canary(p.bytes, 6, PV_SITE_MAX_LEN);
 
-	/* A longer site: the rest NOP-filled, exactly up to len. */
+	/* A longer site: padding first, the code at the end, exactly up to len. */
 	s.len = 15;
 	i = insn(tmpl_save_fl, 2, SAVE_FL, PV_CLB_RAX);
 	fresh(&p);
 	pv_plan_site(&s, PV_CONV_CALLEE, 0x2000, &i, &p);
 	assert_int_equal(p.how, PV_INLINE);
-	assert_memory_equal(p.bytes, tmpl_save_fl, 2);
-	assert_int_equal(count_nops(p.bytes + 2, 13, NULL), 2);
+	assert_int_equal(padding_len(p.bytes, 13), 13);
+	assert_memory_equal(p.bytes + 13, tmpl_save_fl, 2);
+	assert_canary(p.bytes, 15, PV_SITE_MAX_LEN);
 
 	/* A template is used even for a C op at a C site when it fits. */
 	s = site(0x1000, CPUID, 6, PV_CLB_C_ABI);
@@ -532,7 +573,7 @@ static void test_plan_empty_template(void **state)
 	fresh(&p);
 	pv_plan_site(&s, PV_CONV_CALLEE, 0x2000, &i, &p);
 	assert_int_equal(p.how, PV_INLINE);
-	assert_int_equal(count_nops(p.bytes, 12, NULL), 2);
+	assert_int_equal(padding_len(p.bytes, 12), 12);
 	assert_canary(p.bytes, 12, PV_SITE_MAX_LEN);
 }
 
@@ -580,13 +621,70 @@ static void test_plan_direct(void **state)
 	assert_int_equal(p.how, PV_DIRECT);
 	assert_memory_equal(p.bytes, direct, 6);
 
-	/* A 15-byte site, backwards target: call + one 10-byte NOP. */
+	/* A 15-byte site, backwards target: one 10-byte NOP, then the call. */
 	s = site(0x5000, CPUID, 15, PV_CLB_C_ABI);
 	fresh(&p);
 	pv_plan_site(&s, PV_CONV_C, 0x1000, NULL, &p);
 	assert_int_equal(p.how, PV_DIRECT);
-	assert_memory_equal(p.bytes, ((uint8_t[]){ 0xe8, 0xfb, 0xbf, 0xff, 0xff }), 5);
-	assert_int_equal(count_nops(p.bytes + 5, 10, NULL), 1);
+	assert_int_equal(count_nops(p.bytes, 10, NULL), 1);
+	assert_memory_equal(p.bytes + 10, ((uint8_t[]){ 0xe8, 0xf1, 0xbf, 0xff, 0xff }), 5);
+}
+
+/*
+ * A template that ends with a call out (PV_INSN_CALLS): the call is re-aimed
+ * from the site, so it reaches what the template's own call reached; one
+ * that does not end with e8 rel32 is not used; nor one whose target is out
+ * of reach from the site.
+ */
+static uint8_t tmpl_calls[0x200] = { 0x74, 0x05, 0xe8, 0x40, 0x00, 0x00, 0x00 };	/* je; call */
+
+static void test_plan_calls_out(void **state)
+{
+	uint64_t target = (uintptr_t)tmpl_calls + 7 + 0x40;
+	struct pv_site s = site((uintptr_t)tmpl_calls + 0x100, SAVE_FL, 10, PV_CLB_RAX);
+	struct pv_insn i = insn(tmpl_calls, 7, SAVE_FL, PV_CLB_RAX);
+	struct pv_plan p;
+
+	(void)state;
+	i.calls = 1;
+	assert_int_equal(pv_insn_call_target(&i), target);
+	fresh(&p);
+	pv_plan_site(&s, PV_CONV_CALLEE, 0x2000, &i, &p);
+	assert_int_equal(p.how, PV_INLINE);
+	assert_int_equal(count_nops(p.bytes, 3, NULL), 1);
+	assert_memory_equal(p.bytes + 3, ((uint8_t[]){ 0x74, 0x05, 0xe8 }), 3);
+	assert_int_equal(s.addr + 10 + (int64_t)rel32_at(p.bytes + 6), target);
+	assert_canary(p.bytes, 10, PV_SITE_MAX_LEN);
+
+	/* Flagged as calling out, but not ending with a call: never inline. */
+	i = insn(tmpl_save_fl, 2, SAVE_FL, PV_CLB_RAX);
+	i.calls = 1;
+	fresh(&p);
+	pv_plan_site(&s, PV_CONV_CALLEE, (uintptr_t)tmpl_calls, &i, &p);
+	assert_int_equal(p.how, PV_DIRECT);
+
+	/* The call's target beyond rel32 from this site: not inline either. */
+	i = insn(tmpl_calls, 7, SAVE_FL, PV_CLB_RAX);
+	i.calls = 1;
+	s.addr = target + 0x100000000ULL;
+	fresh(&p);
+	pv_plan_site(&s, PV_CONV_CALLEE, s.addr + 0x1000, &i, &p);
+	assert_int_equal(p.how, PV_DIRECT);
+}
+
+/* A long site's padding is checked too, not only its call. */
+static void test_check_bytes_padding(void **state)
+{
+	struct pv_site s = site(0x1000, 5, 20, PV_CLB_RAX);
+	uint8_t b[20];
+
+	(void)state;
+	pv_unpatched(&s, &ctx, b);
+	assert_int_equal(b[0], 0xeb);
+	assert_null(pv_check_bytes(&s, b, &ctx));
+	b[5] = 0x90;				/* a byte in the jumped-over gap */
+	assert_string_equal(pv_check_bytes(&s, b, &ctx),
+			    "the padding before its call is not the padding pvos writes");
 }
 
 /*
@@ -622,7 +720,7 @@ static void test_plan_and_unpatched(void **state)
 	assert_int_equal(asked_op, SAVE_FL);
 	assert_int_equal(asked_target, 0x2000);
 	assert_int_equal(p.how, PV_INLINE);
-	assert_memory_equal(p.bytes, tmpl_save_fl, 2);
+	assert_memory_equal(p.bytes + 7, tmpl_save_fl, 2);
 
 	slots[SAVE_FL] = s.addr + 9 + (uint64_t)INT32_MAX + 100;	/* beyond call rel32 */
 	fresh(&p);
@@ -630,10 +728,10 @@ static void test_plan_and_unpatched(void **state)
 	assert_int_equal(p.how, PV_LEFT);
 	pv_unpatched(&s, &c, want);
 	assert_memory_equal(p.bytes, want, 9);
-	assert_int_equal(want[0], 0xff);
-	assert_int_equal(want[1], 0x15);
-	assert_int_equal(rel32_at(want + 2), (int64_t)(TABLE + 8 * SAVE_FL - (s.addr + 6)));
-	assert_memory_equal(want + 6, tmpl_six + 3, 3);	/* one 3-byte NOP after the call */
+	assert_memory_equal(want, tmpl_six + 3, 3);	/* one 3-byte NOP before the call */
+	assert_int_equal(want[3], 0xff);
+	assert_int_equal(want[4], 0x15);
+	assert_int_equal(rel32_at(want + 5), (int64_t)(TABLE + 8 * SAVE_FL - (s.addr + 9)));
 }
 
 static void test_plan_refused_and_left(void **state)
@@ -874,15 +972,16 @@ static void test_real_sites_recorded(void **state)
 		.text_start = text_start, .text_end = text_end,
 		.table = (uint64_t)(uintptr_t)&pv_ops, .nr_ops = PV_NR_OPS, .conv_of = conv_of,
 	};
-	struct { unsigned int op; void *fn; unsigned int clb; } want[] = {
-		{ OP_SAVE_FL, (void *)t_save_fl, PV_CLB_CALLEE },
-		{ OP_SET_PTE, (void *)t_set_pte, PV_CLB_CALLEE },
-		{ OP_MAKE_PTE, (void *)t_make_pte, PV_CLB_CALLEE },
-		{ OP_UNLOCK, (void *)t_unlock, PV_CLB_CALLEE },
-		{ OP_RDMSR, (void *)t_rdmsr, PV_CLB_C_ABI },
-		{ OP_CPUID, (void *)t_cpuid, PV_CLB_C_ABI },
-		{ OP_ALLOC_PT, (void *)t_alloc_pt, PV_CLB_C_ABI },
-		{ PV_OP(irq.irq_disable), (void *)t_irq_disable, PV_CLB_CALLEE },
+	struct { unsigned int op; void *fn; unsigned int clb, room; } want[] = {
+		{ OP_SAVE_FL, (void *)t_save_fl, PV_CLB_CALLEE, PV_ROOM(irq, save_fl) },
+		{ OP_SET_PTE, (void *)t_set_pte, PV_CLB_CALLEE, PV_ROOM(mmu, set_pte) },
+		{ OP_MAKE_PTE, (void *)t_make_pte, PV_CLB_CALLEE, PV_ROOM(mmu, make_pte) },
+		{ OP_UNLOCK, (void *)t_unlock, PV_CLB_CALLEE, PV_ROOM(lock, spin_unlock) },
+		{ OP_RDMSR, (void *)t_rdmsr, PV_CLB_C_ABI, PV_ROOM(cpu, rdmsr) },
+		{ OP_CPUID, (void *)t_cpuid, PV_CLB_C_ABI, PV_ROOM(cpu, cpuid) },
+		{ OP_ALLOC_PT, (void *)t_alloc_pt, PV_CLB_C_ABI, PV_ROOM(mmu, alloc_pt) },
+		{ PV_OP(irq.irq_disable), (void *)t_irq_disable, PV_CLB_CALLEE,
+		  PV_ROOM(irq, irq_disable) },
 	};
 
 	(void)state;
@@ -890,25 +989,28 @@ static void test_real_sites_recorded(void **state)
 	assert_int_equal((uintptr_t)sites % 8, 0);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		struct pv_site *s = site_of(want[i].op, want[i].fn);
-		const uint8_t *code = (const uint8_t *)(uintptr_t)s->addr;
+		const uint8_t *site_bytes = (const uint8_t *)(uintptr_t)s->addr;
+		unsigned int pad = want[i].room - PV_SITE_CALL_LEN;
+		const uint8_t *code = site_bytes + pad;	/* the call, after the padding */
 		uint8_t indirect[6];
 
-		assert_int_equal(s->len, PV_SITE_CALL_LEN);
+		assert_int_equal(s->len, want[i].room);
+		assert_int_equal(pv_pad_len(site_bytes, s->len), pad);
 		assert_int_equal(s->flags, 0);
 		assert_int_equal(s->reserved, 0);
 		assert_int_equal(s->clobbers, want[i].clb);
 		assert_null(pv_check_entry(s, &rctx));
-		assert_null(pv_check_bytes(s, code, &rctx));
+		assert_null(pv_check_bytes(s, site_bytes, &rctx));
 		/* ff 15 rel32, the displacement reaching exactly &pv_ops + 8*op. */
 		assert_int_equal(code[0], 0xff);
 		assert_int_equal(code[1], 0x15);
-		assert_int_equal(s->addr + 6 + (int64_t)rel32_at(code + 2),
+		assert_int_equal(s->addr + s->len + (int64_t)rel32_at(code + 2),
 				 (uintptr_t)&pv_ops + 8 * s->op);
-		pv_encode_indirect(indirect, s->addr, (uintptr_t)&pv_ops + 8 * s->op);
+		pv_encode_indirect(indirect, s->addr + pad, (uintptr_t)&pv_ops + 8 * s->op);
 		assert_memory_equal(code, indirect, 6);
 		/* The neighbouring slot's call would not pass. */
 		rctx.table += 8;
-		assert_non_null(pv_check_bytes(s, code, &rctx));
+		assert_non_null(pv_check_bytes(s, site_bytes, &rctx));
 		rctx.table -= 8;
 	}
 }
@@ -937,20 +1039,22 @@ static void test_real_sites_planned(void **state)
 	uint8_t want[6];
 
 	(void)state;
-	/* save_fl: pushfq; popq %rax + a 4-byte NOP. */
+	/* save_fl: a jmp over the rest of its room, then pushfq; popq %rax. */
 	s = site_of(OP_SAVE_FL, (void *)t_save_fl);
 	fresh(&p);
 	pv_plan_site(s, PV_CONV_CALLEE, (uintptr_t)host_save_fl_thunk, &t_insn_save_fl, &p);
 	assert_int_equal(p.how, PV_INLINE);
-	assert_memory_equal(p.bytes, ((uint8_t[]){ 0x9c, 0x58, 0x0f, 0x1f, 0x40, 0x00 }), 6);
-	assert_canary(p.bytes, 6, PV_SITE_MAX_LEN);
+	assert_int_equal(padding_len(p.bytes, s->len - 2), s->len - 2);
+	assert_memory_equal(p.bytes + s->len - 2, ((uint8_t[]){ 0x9c, 0x58 }), 2);
+	assert_canary(p.bytes, s->len, PV_SITE_MAX_LEN);
 
-	/* irq_disable: cli + a 5-byte NOP. */
+	/* irq_disable: one NOP, then cli. */
 	s = site_of(PV_OP(irq.irq_disable), (void *)t_irq_disable);
 	fresh(&p);
 	pv_plan_site(s, PV_CONV_CALLEE, 0, &t_insn_cli, &p);
 	assert_int_equal(p.how, PV_INLINE);
-	assert_memory_equal(p.bytes, ((uint8_t[]){ 0xfa, 0x0f, 0x1f, 0x44, 0x00, 0x00 }), 6);
+	assert_int_equal(count_nops(p.bytes, s->len - 1, NULL), 1);
+	assert_int_equal(p.bytes[s->len - 1], 0xfa);
 
 	/* rdmsr: no template, a direct call (cs-prefixed) to the slot's function. */
 	s = site_of(OP_RDMSR, (void *)t_rdmsr);
@@ -1161,6 +1265,9 @@ int main(void)
 		cmocka_unit_test(test_site_call_padding),
 		cmocka_unit_test(test_nop_fill_every_length),
 		cmocka_unit_test(test_nop_fill_bytes),
+		cmocka_unit_test(test_pad_len),
+		cmocka_unit_test(test_plan_calls_out),
+		cmocka_unit_test(test_check_bytes_padding),
 		cmocka_unit_test(test_check_entry_address),
 		cmocka_unit_test(test_check_entry_length),
 		cmocka_unit_test(test_check_entry_op),
