@@ -10,6 +10,7 @@
 #   build/boot-VARIANT.txt      each boot's "pvops: backend" and "pvops: N sites" lines
 #   build/bench-locks.csv       setup,pvspin,acquisitions_per_sec (kernel/lockbench.c)
 #   build/bench-locks-kvm.csv   the same under nested KVM (also tests/kvm/pvos-kvm.t)
+#   build/bench-size.csv        build,text_bytes,sites,site_bytes,padding_bytes: what rooms cost
 #
 # ICOUNT has sleep=off: when the guest idles (Xen does, between its own
 # timers), QEMU jumps its clock to the next deadline instead of letting
@@ -22,7 +23,8 @@
 # another).  Every boot here runs in the scratch directory, with the images
 # under the same short names (xen, pvos.elf, nopv.elf) wherever the tree is.
 #
-# and print one table, op x variant, each with its ratio to nopv.
+# and print one table, op x variant, each with its ratio to nopv, then the
+# goals of docs/performance.md with their figures (tools/figures.py --goals).
 # --plot only redraws build/bench.png from build/bench.csv.
 # --no-kvm leaves out the KVM exit counts (tests/boot/80-bench.t: the
 # nested-KVM suite measures those itself).  docs/ quote these files;
@@ -105,6 +107,16 @@ print_table() {
 				printf "\n"
 			}
 		}' "$B/bench.csv"
+}
+
+# Bytes of kernel text with and without pv_ops, and how many of them the
+# recorded sites own (padding: what each site holds beyond its 6-byte call).
+size_row() {	# size_row NAME ELF
+	local text sites
+	text=$(readelf -SW "$2" | sed 's/\[ */[/' | awk '$2 == ".text" { print $6 }')
+	sites=$("$B/tools/pvsites" --raw "$2" 2>/dev/null |
+		awk '{ n++; b += $3; p += $3 - 6 } END { print n + 0 "," b + 0 "," p + 0 }')
+	echo "$1,$((0x$text)),$sites"
 }
 
 plot() {
@@ -247,7 +259,7 @@ main() {
 	--no-kvm) kvm='' ;;
 	--plot) plot; plot_locks; return ;;	# the plots again from the CSV files
 	esac
-	make -s -C "$ROOT" build/pvos.elf build/xen/xen >/dev/null
+	make -s -C "$ROOT" build/pvos.elf build/xen/xen build/tools/pvsites >/dev/null
 	make -s -C "$ROOT" PARAVIRT=0 build-nopv/pvos.elf >/dev/null
 	echo "op,variant,instructions_per_op" >"$B/bench.csv"
 	for v in $VARIANTS; do
@@ -258,6 +270,8 @@ main() {
 		grep -aE '^pvops: (backend|[0-9]+ sites)' "$work/$v.log" >"$B/boot-$v.txt"
 	done
 	{ echo "op,variant,hypercalls_per_op,hypercalls"; hypercalls_csv; } >"$B/bench-hypercalls.csv"
+	{ echo "build,text_bytes,sites,site_bytes,padding_bytes"
+	  size_row nopv "$ROOT/build-nopv/pvos.elf"; size_row pvos "$B/pvos.elf"; } >"$B/bench-size.csv"
 	print_table
 	echo
 	awk -F, 'NR > 1 { printf "hypercalls per pte update, %s: %s (%s in all)\n", $2, $3, $4 }' \
@@ -267,6 +281,9 @@ main() {
 	lock_rows
 	plot_locks && echo "plot: build/bench-locks.png"
 	[ -z "$kvm" ] || { kvm_locks && kvm_exits; }
+	echo
+	(cd "$ROOT" && python3 tools/figures.py --goals --allow-missing bench-kvm.csv \
+		--allow-missing bench-locks-kvm.csv)
 }
 
 main "$@"

@@ -27,6 +27,9 @@ In an expression:
     l(setup, pvspin)    lock acquisitions per second (build/bench-locks.csv; setup
                         native, xen-credit, xen-credit2; pvspin 'on' or 'off')
     lk(pvspin)          the same under nested KVM (build/bench-locks-kvm.csv)
+    sz(build, column)   text and site bytes (build/bench-size.csv; build nopv or pvos)
+    lx(op)              Linux's instructions for an op under Xen, counted from its
+                        source (tools/linux-xen-asm.csv: not measured, not in build/)
     MICRO               the micro benchmarks, for mean()/max()/min()/all()
 The format after `|` is Python's (",.0f", ".3f"); by default one decimal,
 dropped when it is 0.  An expression may also
@@ -46,6 +49,54 @@ VARIANTS = ['nopv', 'off', 'native', 'native-pvspin', 'xen-off', 'xen', 'xen-unb
 KVM_ROWS = [('exits_per_1000_timer_interrupts', 'timer interrupt (PV EOI; `-kvm-pv-eoi`)'),
             ('exits_per_1000_io_delays', '`io_delay` call (NOP io_delay; `-kvm-nopiodelay`)')]
 KVM_MODE = 'nested'     # the pages quote nested kvm-amd, the trusted path
+LINUX_CSV = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'linux-xen-asm.csv')
+MACRO = ['map_touch_unmap', 'page_fault', 'pte_update']
+
+# The goals docs/performance.md measures pvos against: (goal, the figures,
+# the verdict), each an expression as in a page.  `make bench` prints them
+# (--goals) and the page's goals table is made from them.
+GOALS = [
+    ('patched native within 1 instruction of nopv, every micro benchmark',
+     "', '.join('%s +%s' % (o, fmt(n(o), '')) for o in MICRO)",
+     "'met' if all(n(o) <= 1 for o in MICRO) else "
+     "'missed for ' + ', '.join(o for o in MICRO if n(o) > 1)"),
+    ('macro workloads: patched native at most 1.01x nopv',
+     "', '.join('%s %.2fx' % (o, b(o, 'native') / b(o, 'nopv')) for o in MACRO)",
+     "'met' if max(b(o, 'native') / b(o, 'nopv') for o in MACRO) <= 1.01 else 'missed'"),
+    ('Xen patched: irq_disable_enable at most 6, irq_save_restore at most 10',
+     "'%s and %s (Linux 5.10, direct calls: %s and %s)' % (fmt(b('irq_disable_enable', 'xen'), ''),"
+     " fmt(b('irq_save_restore', 'xen'), ''), fmt(lx('irq_disable_enable'), ''),"
+     " fmt(lx('irq_save_restore'), ''))",
+     "'met' if b('irq_disable_enable', 'xen') <= 6 and b('irq_save_restore', 'xen') <= 10 "
+     "else 'missed'"),
+    ('Xen patched irq ops clearly cheaper than xen-off (at most half)',
+     "', '.join('%s %s against %s' % (o, fmt(b(o, 'xen'), ''), fmt(b(o, 'xen-off'), ''))"
+     " for o in ['irq_save_restore', 'irq_disable_enable'])",
+     "'met' if all(b(o, 'xen') <= b(o, 'xen-off') / 2 for o in "
+     "['irq_save_restore', 'irq_disable_enable']) else 'missed'"),
+    ('batched Xen at least 32x fewer hypercalls per pte update',
+     "'%.0fx (%s against %s)' % (ht('pte_update', 'xen-unbatched') / ht('pte_update', 'xen-batched'),"
+     " format(ht('pte_update', 'xen-unbatched'), ',.0f'), format(ht('pte_update', 'xen-batched'), ',.0f'))",
+     "'met' if ht('pte_update', 'xen-unbatched') >= 32 * ht('pte_update', 'xen-batched') else 'missed'"),
+    ('PV wait/kick at least 5x the lock throughput of plain spinning, Xen 4:1 overcommit',
+     "'credit %.1fx, credit2 %.1fx' % (l('xen-credit', 'on') / l('xen-credit', 'off'),"
+     " l('xen-credit2', 'on') / l('xen-credit2', 'off'))",
+     "', '.join(('met' if l(x, 'on') >= 5 * l(x, 'off') else 'missed') + ' under ' + x[4:]"
+     " for x in ['xen-credit', 'xen-credit2'])"),
+    ('PV wait/kick more than plain spinning, nested KVM 4:1',
+     "'more' if lk('on') > lk('off') else 'not more'",
+     "'met' if lk('on') > lk('off') else 'missed'"),
+    ('the PV lock costs at most 1% more than the plain one without overcommit (natively)',
+     "'map_touch_unmap %.2fx' % (b('map_touch_unmap', 'native-pvspin') / b('map_touch_unmap', 'native'))",
+     "'met' if b('map_touch_unmap', 'native-pvspin') <= 1.01 * b('map_touch_unmap', 'native') "
+     "else 'missed: pvos installs it only under a hypervisor'"),
+    ('PV EOI removes the EOI exit of every timer interrupt',
+     "'%.0f exits per interrupt without it, %.0f with it' % ("
+     "k('exits_per_1000_timer_interrupts', 'without_pv') / 1000,"
+     " k('exits_per_1000_timer_interrupts', 'with_pv') / 1000)",
+     "'met' if round(k('exits_per_1000_timer_interrupts', 'without_pv') / 1000) - "
+     "round(k('exits_per_1000_timer_interrupts', 'with_pv') / 1000) >= 1 else 'missed'"),
+]
 
 INLINE = re.compile(r'<!--fig (?P<expr>.*?)(?:\|(?P<fmt>[^|]*?))?\s*-->(?P<text>.*?)<!--/fig-->')
 TABLE = re.compile(r'(?P<open><!--fig-(?P<kind>table|block) (?P<name>[\w-]+)-->\n)(?P<body>.*?)'
@@ -113,9 +164,19 @@ class Figures:
         return self.lookup('bench-locks-kvm.csv', {'setup': 'kvm-nested', 'pvspin': pvspin},
                            'acquisitions_per_sec')
 
+    def sz(self, build, column):
+        return self.lookup('bench-size.csv', {'build': build}, column)
+
+    def lx(self, op):
+        rows = read_csv(LINUX_CSV)
+        for row in rows:
+            if row['op'] == op:
+                return float(row['instructions'])
+        raise Missing('%s has no row %s' % (LINUX_CSV, op))
+
     def env(self):
         n = lambda op: self.b(op, 'native') - self.b(op, 'nopv')
-        return {'b': self.b, 'n': n, 'over': lambda op: n(op) - (2 if op in PAIRS else 1),
+        return {'b': self.b, 'n': n, 'sz': self.sz, 'lx': self.lx, 'fmt': fmt, 'over': lambda op: n(op) - (2 if op in PAIRS else 1),
                 'h': self.h, 'l': self.l, 'lk': self.lk, 'PAIRS': PAIRS, 'all': all, 'any': any, 'ht': self.ht, 'k': self.k, 'MICRO': MICRO,
                 'mean': lambda xs: sum(xs) / len(xs), 'max': max, 'min': min, 'abs': abs,
                 'round': round}
@@ -183,6 +244,37 @@ def table_locks(fig):
     return '\n'.join(out) + '\n'
 
 
+def goal_rows(fig):
+    """(goal, figures, verdict) per goal; a figure whose CSV is missing says so."""
+    env = dict(fig.env(), __builtins__={}, MACRO=MACRO, format=format)
+    for goal, figures, verdict in GOALS:
+        try:
+            yield goal, eval(figures, env), eval(verdict, env)
+        except Missing as e:
+            yield goal, str(e), 'not measured'
+
+
+def table_goals(fig):
+    """The goals with their figures; a table whose CSV is missing is unchecked."""
+    out = ['| goal | result | |', '| --- | --- | --- |']
+    for goal, figures, verdict in goal_rows(fig):
+        if verdict == 'not measured':
+            raise Missing(figures)
+        out.append('| %s | %s | %s |' % (goal, figures, verdict))
+    return '\n'.join(out) + '\n'
+
+
+def table_size(fig):
+    """What the pv_ops sites cost in text."""
+    out = ['| build | .text bytes | recorded sites | bytes in sites | of which padding |',
+           '| --- | ---: | ---: | ---: | ---: |']
+    for build, label in [('nopv', '`PARAVIRT=0`'), ('pvos', 'pvos (PARAVIRT=1)')]:
+        cells = [format(fig.sz(build, c), ',.0f') for c in
+                 ('text_bytes', 'sites', 'site_bytes', 'padding_bytes')]
+        out.append('| %s | %s |' % (label, ' | '.join(cells)))
+    return '\n'.join(out) + '\n'
+
+
 def boot_lines(variant):
     """A boot's pvops lines as an indented code block: what the page shows it prints."""
     def block(fig):
@@ -193,7 +285,8 @@ def boot_lines(variant):
     return block
 
 
-TABLES = {'bench': table_bench, 'kvm': table_kvm, 'locks': table_locks, 'boot-native': boot_lines('native'),
+TABLES = {'bench': table_bench, 'kvm': table_kvm, 'locks': table_locks, 'goals': table_goals,
+          'size': table_size, 'boot-native': boot_lines('native'),
           'boot-xen': boot_lines('xen')}
 
 
@@ -251,8 +344,13 @@ def main():
     ap.add_argument('--build', default='build', help='where the CSV files are (build)')
     ap.add_argument('--allow-missing', metavar='CSV', action='append', default=[],
                     help='a CSV that may be absent: its figures are reported unchecked')
+    ap.add_argument('--goals', action='store_true', help='print the goals with their figures')
     ap.add_argument('pages', nargs='*')
     args = ap.parse_args()
+    if args.goals:
+        for goal, figures, verdict in goal_rows(Figures(args.build)):
+            print('goal: %s\n      %s\n      (%s)' % (goal, verdict, figures))
+        return 0
     pages = args.pages or ['README.md'] + sorted(
         os.path.join('docs', p) for p in os.listdir('docs') if p.endswith('.md'))
     fig = Figures(args.build)
