@@ -36,7 +36,7 @@ cat > "$work/fake.S" <<'ASM'
 _start:
 	.type recorded_caller, @function
 recorded_caller:
-1:	call *pv_ops+8(%rip)		/* op 1, irq.restore_fl: recorded */
+1:	call *pv_ops+48(%rip)		/* op 6, mmu.read_cr2 (room 6): recorded */
 	ret
 	.size recorded_caller, . - recorded_caller
 #ifdef STRAY
@@ -65,7 +65,7 @@ abs_user:
 	.pushsection .pv_sites, "aw"
 	.balign 8
 	.quad 1b
-	.short 1			/* op */
+	.short 6			/* op */
 	.byte 6, 0			/* len, flags */
 	.short 1, 0			/* clobbers: rax (callee-save op) */
 	.popsection
