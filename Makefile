@@ -44,7 +44,7 @@ KOBJ := $(patsubst %,$(B)/obj/%.o,$(basename $(KSRC)))
 DEPFILES := $(KOBJ:.o=.d)
 
 .PHONY: all deps ensure-deps iso run run-kvm debug test host-test boot-test check-sites tools-test xen-test kvm-test bench docs docs-check clean help
-all: $(B)/pvos.elf $(B)/pvos.iso build/tools/pvsites
+all: $(B)/pvos.elf $(B)/pvos.iso build/tools/pvsites build/tools/pvcalls
 
 deps:
 	tools/deps.sh
@@ -61,11 +61,24 @@ $(B)/obj/%.o: %.S | ensure-deps
 	@mkdir -p $(dir $@)
 	@echo "  AS    $<"; $(CC) $(KASFLAGS) -MMD -MP -c $< -o $@
 
-# Two-pass link: the first pass's symbols become the table the second embeds.
-# The table sits after all code, so no function moves between the passes;
-# the comparison below proves it.
+# Two-pass link: the first pass's symbols become the table the second embeds,
+# and its relocations (kept by ld -q) the link-time call table (.pv_calls,
+# tools/pvcalls.c; none with PARAVIRT=0).  Both tables sit after all code,
+# so no function moves between the passes; the comparison below proves it.
 $(B)/pvos.stage1.elf: $(KOBJ) $(B)/obj/arch/x86/ksyms_empty.o boot/linker.ld
-	@echo "  LD    $@"; $(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(B)/obj/arch/x86/ksyms_empty.o
+	@echo "  LD    $@"; $(LD) $(KLDFLAGS) -q -o $@ $(KOBJ) $(B)/obj/arch/x86/ksyms_empty.o
+
+ifeq ($(PARAVIRT),0)
+PVCALLS_OBJ :=
+else
+PVCALLS_OBJ := $(B)/obj/pvcalls.o
+endif
+
+$(B)/pvcalls.S: $(B)/pvos.stage1.elf build/tools/pvcalls
+	@echo "  CALLS $@"; build/tools/pvcalls -o $@ $<
+
+$(B)/obj/pvcalls.o: $(B)/pvcalls.S
+	$(CC) $(KASFLAGS) -c $< -o $@
 
 $(B)/ksyms.S: $(B)/pvos.stage1.elf tools/gen-ksyms.sh
 	nm -n $< | tools/gen-ksyms.sh > $@
@@ -73,8 +86,8 @@ $(B)/ksyms.S: $(B)/pvos.stage1.elf tools/gen-ksyms.sh
 $(B)/obj/ksyms.o: $(B)/ksyms.S
 	$(CC) $(KASFLAGS) -c $< -o $@
 
-$(B)/pvos.elf: $(KOBJ) $(B)/obj/ksyms.o boot/linker.ld
-	@echo "  LD    $@"; $(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(B)/obj/ksyms.o
+$(B)/pvos.elf: $(KOBJ) $(B)/obj/ksyms.o $(PVCALLS_OBJ) boot/linker.ld
+	@echo "  LD    $@"; $(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(B)/obj/ksyms.o $(PVCALLS_OBJ)
 	@nm -n $(B)/pvos.stage1.elf | grep ' [tT] ' > $(B)/syms.1
 	@nm -n $@ | grep ' [tT] ' > $(B)/syms.2
 	@cmp -s $(B)/syms.1 $(B)/syms.2 || { echo "ksyms: code moved between link passes"; rm -f $@; exit 1; }
@@ -95,12 +108,21 @@ $(B)/pvos.iso: $(B)/pvos.elf iso/grub.cfg | ensure-deps
 HOSTCC := gcc
 HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I.
 .PHONY: tools
-tools: build/tools/pvsites
-# It links the kernel's own op table (pv_ops.c) and patch engine (patch.c).
-build/tools/pvsites: tools/pvsites.c pvops/pv_ops.c pvops/patch.c pvops/site.h pvops/pv_ops.h \
-		pvops/patch.h arch/x86/cpu.h | ensure-deps
+tools: build/tools/pvsites build/tools/pvcalls
+# They link the kernel's own op table (pv_ops.c) and patch engines (patch.c,
+# call_patch.c).
+build/tools/pvsites: tools/pvsites.c pvops/pv_ops.c pvops/patch.c pvops/call_patch.c \
+		pvops/site.h pvops/calls.h pvops/pv_ops.h pvops/patch.h pvops/call_patch.h \
+		arch/x86/cpu.h | ensure-deps
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOSTCFLAGS) -o $@ tools/pvsites.c pvops/pv_ops.c pvops/patch.c -lelf
+	$(HOSTCC) $(HOSTCFLAGS) -o $@ tools/pvsites.c pvops/pv_ops.c pvops/patch.c \
+		pvops/call_patch.c -lelf
+build/tools/pvcalls: tools/pvcalls.c tools/pvcalls_scan.c tools/pvcalls_scan.h pvops/pv_ops.c \
+		pvops/patch.c pvops/call_patch.c pvops/calls.h pvops/pv_ops.h pvops/call_patch.h \
+		arch/x86/cpu.h | ensure-deps
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOSTCFLAGS) -o $@ tools/pvcalls.c tools/pvcalls_scan.c pvops/pv_ops.c \
+		pvops/patch.c pvops/call_patch.c -lelf
 
 # ---- running ----
 ACCEL = $(shell if [ -w /dev/kvm ]; then echo kvm; else echo tcg; fi)
@@ -186,9 +208,12 @@ build/host/test_vsprintf: kernel/vsprintf.c kernel/string.c
 build/host/test_cmdline: kernel/cmdline.c kernel/vsprintf.c kernel/string.c
 build/host/test_pagealloc: kernel/pagealloc.c
 build/host/test_patch: pvops/patch.c
+# The relocation scanner and the call engine; it builds its ELF fixtures when it runs.
+build/host/test_pvcalls: tools/pvcalls_scan.c pvops/call_patch.c pvops/patch.c pvops/pv_ops.c
+build/host/test_pvcalls: HOST_LIBS = -lelf
 build/host/%: tests/host/%.c | ensure-deps
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -MF $@.d -o $@ $(filter %.c,$^) -lcmocka
+	$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -MF $@.d -o $@ $(filter %.c,$^) -lcmocka $(HOST_LIBS)
 
 host-test: $(HOST_TESTS)
 	CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' $(HOST_TESTS)
@@ -196,7 +221,7 @@ host-test: $(HOST_TESTS)
 check-sites: build/pvos.elf build/tools/pvsites
 	tools/check-sites.sh --strict build/pvos.elf
 
-tools-test: build/pvos.elf build/tools/pvsites
+tools-test: build/pvos.elf build/tools/pvsites build/tools/pvcalls
 	$(MAKE) PARAVIRT=0 build-nopv/pvos.elf
 	prove tests/tools/
 

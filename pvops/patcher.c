@@ -197,6 +197,7 @@ static void patch_pass(bool patch)
 	pv_stats.inlined = pv_stats.direct = pv_stats.left = pv_stats.refused = 0;
 	for (const struct pv_site *s = __start_pv_sites; s < __stop_pv_sites; s++)
 		patch_one(s, patch, &ctx);
+	pv_calls_pass(patch, last_table);	/* link-time call sites: pvops/calls.c */
 	text_poke_done();
 	memcpy(last_table, &pv_ops, sizeof(last_table));
 	pv_stats.sites = (unsigned int)(__stop_pv_sites - __start_pv_sites);
@@ -249,13 +250,18 @@ void pvops_patch_all(bool patch)
 {
 	uint64_t t0;
 
-	if (opt_corrupt)
+	if (opt_corrupt) {
 		corrupt_entries();
+		pv_calls_corrupt();
+	}
 	t0 = native_rdtsc();
 	patch_pass(patch);
 	pv_stats.tsc = native_rdtsc() - t0;
 	printk("pvops: %u sites: %u inline, %u direct, %u left indirect, %u refused\n",
 	       pv_stats.sites, pv_stats.inlined, pv_stats.direct, pv_stats.left, pv_stats.refused);
+	printk("pvops: %u link-time calls: %u direct, %u nop, %u left indirect, %u refused\n",
+	       pv_call_stats.calls, pv_call_stats.direct, pv_call_stats.nop, pv_call_stats.left,
+	       pv_call_stats.refused);
 	if (opt_pause) {
 		printk("pvops: paused after patching; press a key on the console to go on\n");
 		console_getc_wait();

@@ -30,4 +30,27 @@ uint64_t pv_slot_value(unsigned int op);
 enum pv_conv pv_conv_of(unsigned int op);
 bool pvops_corrupted(void);		/* pvops.corrupt was given */
 
+/*
+ * Link-time call sites (pvops/calls.c): the table tools/pvcalls.c wrote,
+ * one outcome byte for each beside it, and the trampolines they call
+ * (boot/linker.ld).  The patcher's pass runs pv_calls_pass after the sites.
+ */
+#include "pvops/call_patch.h"
+
+struct pv_call_stats {
+	unsigned int calls, direct, nop, left, refused;
+};
+
+extern struct pv_call_stats pv_call_stats;
+extern struct pv_call __start_pv_calls[], __stop_pv_calls[];
+extern uint8_t __start_pv_call_outcomes[];
+extern const uint8_t __start_pv_trampolines[], __stop_pv_trampolines[];
+
+void pv_calls_pass(bool patch, const uint64_t *last_table);
+void pv_calls_corrupt(void);		/* pvops.corrupt */
+enum pv_call_outcome pv_call_outcome_of(const struct pv_call *c);
+uint64_t pv_trampoline_of(unsigned int op);
+void pv_call_kernel_ctx(struct pv_call_ctx *x);
+void pv_call_planned(const struct pv_call *c, const uint64_t *slots, struct pv_call_plan *plan);
+
 #endif

@@ -2,13 +2,17 @@
  * The wrappers through which all of pvos does privileged work:
  * local_irq_save(), write_cr3(), set_pte(), spin_lock(), cpuid(), ...
  *
- * In the normal (PARAVIRT=1) build each wrapper is one recorded call site:
- * an indirect call through its pv_ops slot, plus a struct pv_site in the
+ * In the normal (PARAVIRT=1) build each wrapper is one call site of one of
+ * two kinds.  A recorded call site (PVOP_CALL*, PVOP_CALLEE*) is an
+ * indirect call through its pv_ops slot, plus a struct pv_site in the
  * .pv_sites section saying where it is, which op, how long, and which
- * registers the callee may clobber.  The site is always safe to run as it
- * is; the patcher may later turn it into the native instruction or a direct
- * call.  In a PARAVIRT=0 build the same wrappers are the native instructions
- * themselves, with no table and no sites.
+ * registers the callee may clobber.  A link-time call site is a plain C
+ * call to the op's trampoline (pvcall_*), found at link time
+ * (pvops/calls.h).  Either is always safe to run as it is; the patcher may
+ * later turn a recorded site into the native instruction or a direct call,
+ * and a link-time one into a direct call or a NOP.  In a PARAVIRT=0 build
+ * the same wrappers are the native instructions themselves, with no table
+ * and no sites.
  *
  * Only pvops/ and backends/ know how this works; the rest of the kernel just
  * calls the wrappers.
@@ -160,6 +164,19 @@ register unsigned long current_stack_pointer asm("rsp");
 	(void)__cx;							\
 	__a; })
 
+/*
+ * Link-time call sites (pvops/calls.h): each C-convention op's trampoline,
+ * pvcall_<group>_<name>, declared with its slot's type.  A wrapper that
+ * calls one makes an ordinary C call, type-checked, with no site record:
+ * tools/pvcalls.c finds it after the first link.  Ops whose native form is
+ * code worth inlining (safe_halt, halt, spin_lock, io_delay, wbinvd) and
+ * the callee-save ops stay recorded sites (docs/pvops.md).
+ */
+#define PV_TRAMP_DECL_C(group, name)	extern __typeof__(*pv_ops.group.name) pvcall_##group##_##name;
+#define PV_TRAMP_DECL_CALLEE(group, name)
+#define PV_TRAMP_DECL(group, name, conv, ...)	PV_TRAMP_DECL_##conv(group, name)
+PV_OP_EACH(PV_TRAMP_DECL)
+
 /* PV(pv-form, native-form): which one this build uses for a wrapper. */
 #define PV(pv, native)	pv
 
@@ -211,21 +228,21 @@ static inline void flush_tlb_local(void)
 { PV((void)PVOP_CALLEE0(mmu, flush_tlb_local), native_flush_tlb_local()); }
 /* Flush va (TLB_FLUSH_ALL: everything) from the TLBs of the CPUs in the mask. */
 static inline void flush_tlb_multi(uint32_t cpus, unsigned long va)
-{ PV((void)PVOP_CALL2(mmu, flush_tlb_multi, cpus, va), ipi_flush_tlb_multi(cpus, va)); }
+{ PV(pvcall_mmu_flush_tlb_multi(cpus, va), ipi_flush_tlb_multi(cpus, va)); }
 static inline pteval_t make_pte(pteval_t v)
 { return PV(PVOP_CALLEE_RAX(mmu, make_pte, v), native_make_pte(v)); }
 static inline pteval_t pte_val(pteval_t v)
 { return PV(PVOP_CALLEE_RAX(mmu, pte_val, v), native_pte_val(v)); }
 static inline void paravirt_alloc_pt(unsigned long pfn, int level)
-{ PV((void)PVOP_CALL2(mmu, alloc_pt, pfn, level), ((void)pfn, (void)level)); }
+{ PV(pvcall_mmu_alloc_pt(pfn, level), ((void)pfn, (void)level)); }
 static inline void paravirt_release_pt(unsigned long pfn, int level)
-{ PV((void)PVOP_CALL2(mmu, release_pt, pfn, level), ((void)pfn, (void)level)); }
+{ PV(pvcall_mmu_release_pt(pfn, level), ((void)pfn, (void)level)); }
 static inline void lazy_mmu_enter(void)
-{ PV((void)PVOP_CALL0(mmu, lazy_mmu_enter), (void)0); }
+{ PV(pvcall_mmu_lazy_mmu_enter(), (void)0); }
 static inline void lazy_mmu_flush(void)
-{ PV((void)PVOP_CALL0(mmu, lazy_mmu_flush), (void)0); }
+{ PV(pvcall_mmu_lazy_mmu_flush(), (void)0); }
 static inline void lazy_mmu_leave(void)
-{ PV((void)PVOP_CALL0(mmu, lazy_mmu_leave), (void)0); }
+{ PV(pvcall_mmu_lazy_mmu_leave(), (void)0); }
 
 /* ---- lock ---- */
 static inline void spin_lock(struct spinlock *l)
@@ -233,26 +250,26 @@ static inline void spin_lock(struct spinlock *l)
 static inline void spin_unlock(struct spinlock *l)
 { PV((void)PVOP_CALLEE1(lock, spin_unlock, l), native_spin_unlock(&l->t)); }
 static inline int spin_trylock(struct spinlock *l)
-{ return PV((int)PVOP_CALL1(lock, spin_trylock, l), native_spin_trylock(&l->t)); }
+{ return PV(pvcall_lock_spin_trylock(l), native_spin_trylock(&l->t)); }
 /* For the paravirtual slow path (pvops/pvlock.c). */
 static inline void lock_wait(volatile uint16_t *ptr, uint16_t want)
-{ PV((void)PVOP_CALL2(lock, wait, ptr, want), ((void)ptr, (void)want)); }
+{ PV(pvcall_lock_wait(ptr, want), ((void)ptr, (void)want)); }
 static inline void lock_kick(int cpu)
-{ PV((void)PVOP_CALL1(lock, kick, cpu), (void)cpu); }
+{ PV(pvcall_lock_kick(cpu), (void)cpu); }
 
 /* ---- cpu ---- */
 static inline void cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
-{ PV((void)PVOP_CALL3(cpu, cpuid, leaf, subleaf, r), native_cpuid(leaf, subleaf, r)); }
+{ PV(pvcall_cpu_cpuid(leaf, subleaf, r), native_cpuid(leaf, subleaf, r)); }
 static inline uint64_t rdmsr(uint32_t msr)
-{ return PV(PVOP_CALL1(cpu, rdmsr, msr), native_rdmsr(msr)); }
+{ return PV(pvcall_cpu_rdmsr(msr), native_rdmsr(msr)); }
 static inline void wrmsr(uint32_t msr, uint64_t v)
-{ PV((void)PVOP_CALL2(cpu, wrmsr, msr, v), native_wrmsr(msr, v)); }
+{ PV(pvcall_cpu_wrmsr(msr, v), native_wrmsr(msr, v)); }
 static inline void load_idt(const struct desc_ptr *d)
-{ PV((void)PVOP_CALL1(cpu, load_idt, d), native_load_idt(d)); }
+{ PV(pvcall_cpu_load_idt(d), native_load_idt(d)); }
 static inline void load_gdt(const struct desc_ptr *d)
-{ PV((void)PVOP_CALL1(cpu, load_gdt, d), native_load_gdt(d)); }
+{ PV(pvcall_cpu_load_gdt(d), native_load_gdt(d)); }
 static inline void load_tr(unsigned int sel)
-{ PV((void)PVOP_CALL1(cpu, load_tr, sel), native_load_tr(sel)); }
+{ PV(pvcall_cpu_load_tr(sel), native_load_tr(sel)); }
 static inline void io_delay(void)
 { PV((void)PVOP_CALL0(cpu, io_delay), native_io_delay()); }
 static inline void wbinvd(void)
@@ -260,13 +277,13 @@ static inline void wbinvd(void)
 
 /* ---- apic and time: natively the LAPIC and the TSC (arch/x86) ---- */
 static inline void apic_eoi(void)
-{ PV((void)PVOP_CALL0(apic, eoi), lapic_eoi()); }
+{ PV(pvcall_apic_eoi(), lapic_eoi()); }
 static inline void apic_send_ipi(int cpu, int vector)
-{ PV((void)PVOP_CALL2(apic, send_ipi, cpu, vector), lapic_send_ipi(cpu, vector)); }
+{ PV(pvcall_apic_send_ipi(cpu, vector), lapic_send_ipi(cpu, vector)); }
 static inline uint64_t sched_clock(void)
-{ return PV(PVOP_CALL0(time, sched_clock), tsc_sched_clock()); }
+{ return PV(pvcall_time_sched_clock(), tsc_sched_clock()); }
 /* Nobody steals time from bare metal. */
 static inline uint64_t steal_clock(int cpu)
-{ return PV(PVOP_CALL1(time, steal_clock, cpu), ((void)cpu, 0)); }
+{ return PV(pvcall_time_steal_clock(cpu), ((void)cpu, 0)); }
 
 #endif

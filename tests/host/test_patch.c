@@ -857,9 +857,12 @@ SITE_FN unsigned long t_save_fl(void) { return save_fl(); }
 SITE_FN void t_set_pte(pteval_t *p, pteval_t v) { set_pte(p, v); }
 SITE_FN pteval_t t_make_pte(pteval_t v) { return make_pte(v); }
 SITE_FN void t_unlock(struct spinlock *l) { spin_unlock(l); }
-SITE_FN uint64_t t_rdmsr(uint32_t m) { return rdmsr(m); }
-SITE_FN void t_cpuid(uint32_t l, uint32_t s, struct cpuid_regs *r) { cpuid(l, s, r); }
-SITE_FN void t_alloc_pt(unsigned long pfn, int level) { paravirt_alloc_pt(pfn, level); }
+/* C ops' wrappers are link-time calls (test_pvcalls.c): their recorded form here. */
+SITE_FN uint64_t t_rdmsr(uint32_t m) { return PVOP_CALL1(cpu, rdmsr, m); }
+SITE_FN void t_cpuid(uint32_t l, uint32_t s, struct cpuid_regs *r)
+{ (void)PVOP_CALL3(cpu, cpuid, l, s, r); }
+SITE_FN void t_alloc_pt(unsigned long pfn, int level)
+{ (void)PVOP_CALL2(mmu, alloc_pt, pfn, level); }
 SITE_FN void t_irq_disable(void) { local_irq_disable(); }	/* never called */
 
 static void install_slots(void)
