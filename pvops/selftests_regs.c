@@ -23,12 +23,14 @@
  * pattern (its arguments where it takes some), and every register its
  * convention promises to keep is compared afterwards: all but %rax for a
  * callee-save op, %rbx, %rbp, %rsp and %r12-%r15 for a C op.  Each op is
- * called twice: through a recorded site of its own, so that whatever the
- * patcher made of it runs (inline code, a direct call, or with pvops=off the
- * indirect call), and then the slot's function itself, called through a
- * register.  That register is %r11, not %rax, because make_pte, pte_val and
- * hv.hypercall take their argument in %rax; its value to keep is then the
- * function's address.
+ * called through a recorded site of its own, so that whatever the patcher
+ * made of it runs (inline code, a direct call, or with pvops=off the
+ * indirect call); a C op then at a link-time call and a link-time tail
+ * call of its own (a direct branch, a NOP or ret, or the trampoline); and
+ * last the slot's function itself, called through a register.  That
+ * register is %r11, not %rax, because make_pte, pte_val and hv.hypercall
+ * take their argument in %rax; its value to keep is then the function's
+ * address.
  */
 enum { RS_RAX, RS_RBX, RS_RCX, RS_RDX, RS_RSI, RS_RDI, RS_RBP, RS_R8, RS_R9, RS_R10,
        RS_R11, RS_R12, RS_R13, RS_R14, RS_R15, RS_RSP, RS_NR };
@@ -85,10 +87,41 @@ STATIC_ASSERT(offsetof(struct regset, out) == 128);
 	}
 PV_OP_EACH(RS_SITE_FN)
 
-#define RS_SITE_ENTRY(group, op, conv, ...) { PV_OP(group.op), rs_site_##group##_##op },
+/*
+ * And for each C op, a link-time call of its trampoline, and a tail call:
+ * rs_tail_<op> is only `jmp pvcall_<op>`, which tools/pvcalls.c finds as a
+ * jmp site (gcc makes none: the kernel is built without sibling calls).
+ */
+#define RS_LINK_FN_CALLEE(group, op)
+#define RS_LINK_FN_C(group, op)						\
+	asm(".pushsection .text, \"ax\"\n"				\
+	    ".type rs_tail_" #group "_" #op ", @function\n"		\
+	    "rs_tail_" #group "_" #op ":\n\t"				\
+	    "jmp pvcall_" #group "_" #op "\n"				\
+	    ".size rs_tail_" #group "_" #op ", . - rs_tail_" #group "_" #op "\n" \
+	    ".popsection");						\
+	static __noinline void rs_call_##group##_##op(struct regset *rs)	\
+	{								\
+		asm volatile(RS_AROUND("call pvcall_" #group "_" #op "\n\t") \
+			     : "+D"(rs) : : RS_CLOBBERS);		\
+	}								\
+	static __noinline void rs_jmp_##group##_##op(struct regset *rs)	\
+	{								\
+		asm volatile(RS_AROUND("call rs_tail_" #group "_" #op "\n\t") \
+			     : "+D"(rs) : : RS_CLOBBERS);		\
+	}
+#define RS_LINK_FN(group, op, conv, ...)	RS_LINK_FN_##conv(group, op)
+PV_OP_EACH(RS_LINK_FN)
+
+#define RS_LINKED_C(group, op)		rs_call_##group##_##op, rs_jmp_##group##_##op
+#define RS_LINKED_CALLEE(group, op)	NULL, NULL
+#define RS_SITE_ENTRY(group, op, conv, ...) \
+	{ PV_OP(group.op), rs_site_##group##_##op, RS_LINKED_##conv(group, op) },
 static const struct {
 	unsigned int op;
-	void (*call)(struct regset *rs);
+	void (*call)(struct regset *rs);	/* at its recorded site */
+	void (*linked)(struct regset *rs);	/* at a link-time call; NULL if none */
+	void (*tail)(struct regset *rs);	/* at a link-time tail call; NULL if none */
 } rs_sites[] = {
 	PV_OP_EACH(RS_SITE_ENTRY)
 };
@@ -274,14 +307,25 @@ static void rs_compare(struct st_ctx *t, unsigned int op, const char *how, const
 	}
 }
 
-/* Op number i of rs_sites, at its site and then through its slot. */
+static const char *const rs_hows[] = {
+	"at its site", "at its link-time call", "at its link-time tail call", "through its slot",
+};
+
+/* Op number i of rs_sites, at its site, its link-time calls, then through its slot. */
 static void rs_run(struct st_ctx *t, unsigned int i, struct rs_env *e, char *left_out, size_t size)
 {
 	unsigned int op = rs_sites[i].op;
+	void (*const fn[])(struct regset *) = {
+		rs_sites[i].call, rs_sites[i].linked, rs_sites[i].tail, rs_via_r11,
+	};
 	struct regset rs;
 
-	for (int via_slot = 0; via_slot < 2; via_slot++) {
+	for (unsigned int how = 0; how < ARRAY_SIZE(fn); how++) {
 		const char *why;
+		bool via_slot = fn[how] == rs_via_r11;
+
+		if (!fn[how])
+			continue;
 
 		for (int r = 0; r < RS_NR; r++)	/* a pattern of its own in each register */
 			rs.in[r] = 0x5ac0ffee00000000UL ^ ((uint64_t)(r + 1) << 56) ^
@@ -299,14 +343,14 @@ static void rs_run(struct st_ctx *t, unsigned int i, struct rs_env *e, char *lef
 		}
 		if (via_slot)
 			rs.in[RS_R11] = pv_slot_value(op);
-		(via_slot ? rs_via_r11 : rs_sites[i].call)(&rs);
+		fn[how](&rs);
 		rs_settle(op, e);
-		rs_compare(t, op, via_slot ? "through its slot" : "at its site", &rs);
+		rs_compare(t, op, rs_hows[how], &rs);
 	}
 }
 
 SELFTEST(test_op_registers,
-	 "every op keeps the registers its convention promises, at its site and in its slot")
+	 "every op keeps the registers its convention promises, at its site, link-time calls and slot")
 {
 	struct rs_env e = { .flags = save_fl(), .page = alloc_page(), .pt_page = alloc_page(),
 			    .free_lock = SPINLOCK("register test's free lock"),
