@@ -68,6 +68,13 @@ MICRO(write_cr3, write_cr3(scratch_cr3))
 MICRO(set_pte, set_pte(scratch_pte, *scratch_pte))
 MICRO(flush_tlb_one, flush_tlb_one(FIXMAP_TEST))
 MICRO(spin_lock_unlock, { spin_lock(&bench_lock); spin_unlock(&bench_lock); })
+/*
+ * One op both ways (docs/pvops.md, "Link-time call sites"): a recorded site,
+ * which natively becomes the outb itself, and a link-time call, which can
+ * only become a direct call of the function that does the outb.
+ */
+MICRO(io_delay_site, PV((void)PVOP_CALL0(cpu, io_delay), native_io_delay()))
+MICRO(io_delay_call, PV(pvcall_cpu_io_delay(), native_io_delay()))
 
 static void run_micro(void)
 {
@@ -80,6 +87,8 @@ static void run_micro(void)
 		{ "set_pte", micro_set_pte },
 		{ "flush_tlb_one", micro_flush_tlb_one },
 		{ "spin_lock_unlock", micro_spin_lock_unlock },
+		{ "io_delay_site", micro_io_delay_site },
+		{ "io_delay_call", micro_io_delay_call },
 	};
 	uint64_t empty = micro_empty();
 

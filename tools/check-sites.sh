@@ -20,10 +20,18 @@
 #     objects DIR/pvops/*.o and DIR/backends/*/*.o (DIR defaults to obj/
 #     next to the ELF), plus any --allow FUNC.  Functions are matched to the
 #     image by source file, name and size, so a static function elsewhere
-#     that shares a name with one in pvops/ is not let off.
+#     that shares a name with one in pvops/ is not let off;
+#   - the link-time call sites (pvops/calls.h) disagree with the image: a
+#     direct call or jmp to a trampoline (pvcall_*, between
+#     __start_pv_trampolines and __stop_pv_trampolines) that .pv_calls does
+#     not list, or lists with another op or kind; an entry that is no such
+#     branch; or, outside pvops/ and backends/, an instruction that takes a
+#     trampoline's address.  Each trampoline's one jmp through pv_ops is
+#     its own, and not a site.
 #
 # The recorded sites come from `build/tools/pvsites --raw` (PVSITES= to
-# override), which also checks every entry the way the kernel does.
+# override), which also checks every entry the way the kernel does; the
+# link-time calls from `pvsites --raw-calls`, the same way.
 # Exit status: 0 clean, 1 offenders or bad entries, 2 usage or tool failure.
 set -euo pipefail
 
@@ -67,6 +75,19 @@ if ! "$PVSITES" --raw "$elf" > "$tmp/sites" 2> "$tmp/pvsites.err"; then
     echo "check-sites: FAIL: $PVSITES rejects the site table of $elf" >&2
     exit 1
 fi
+
+# The link-time calls, "addr op kind" per line (none in an image without .pv_calls).
+if ! "$PVSITES" --raw-calls "$elf" > "$tmp/calls" 2> "$tmp/pvcalls.err"; then
+    cat "$tmp/pvcalls.err" >&2
+    echo "check-sites: FAIL: $PVSITES rejects the link-time call table of $elf" >&2
+    exit 1
+fi
+
+# The trampolines' addresses: pvcall_* functions between the bounds, if any.
+nm "$elf" 2>/dev/null | awk '
+    $3 == "__start_pv_trampolines" { start = $1 } $3 == "__stop_pv_trampolines" { stop = $1 }
+    $3 ~ /^pvcall_/ { a[$3] = $1 }
+    END { for (n in a) if (start != "" && a[n] >= start && a[n] < stop) print a[n] }' > "$tmp/tramps"
 
 # Function keys (FILE:name:size for locals, name:size for globals) from readelf -sW.
 func_keys() {
@@ -116,13 +137,16 @@ function pv_off(a,    d) {
 }
 function where() { return sprintf("%s+0x%x", fn, hex(substr(addr, 5)) - hex(substr(fn_addr, 5))) }
 function offend(why) { bad++; printf "check-sites: %s %s: %s\n        %s\n", addr, where(), why, insn }
-BEGIN { pv_addr = pad16(pv_addr); pv_size = hex(pv_size); bad = 0; calls = 0; other = 0; notes = 0; nsites = 0 }
+BEGIN { pv_addr = pad16(pv_addr); pv_size = hex(pv_size); bad = 0; calls = 0; other = 0; notes = 0; nsites = 0
+        nlisted = 0; nlinked = 0; ntramps = 0; tother = 0 }
 # A site is padding, then its call, which ends where the site ends: key it by the call.
 FILENAME == ARGV[1] { a = pad16($1); a = substr(a, 1, 8) sprintf("%08x", hex(substr(a, 9)) + $3 - 6)
                       if (a in site) { addr = a; fn = "?"; fn_addr = a; insn = "";
                           offend("recorded twice in .pv_sites") }
                       site[a] = $2; start[a] = pad16($1); nsites++; next }
 FILENAME == ARGV[2] { allowed[pad16($1)] = 1; next }
+FILENAME == ARGV[3] { listed[pad16($1)] = $2; lkind[pad16($1)] = $3; nlisted++; next }
+FILENAME == ARGV[4] { tramp[pad16($1)] = 1; next }
 /^[0-9a-f]+ <.*>:$/ { fn_addr = pad16($1); fn = $2; gsub(/^<|>:$/, "", fn); next }
 /^ *[0-9a-f]+:\t/ {
     addr = $0; sub(/^ */, "", addr); sub(/:.*/, "", addr); addr = pad16(addr)
@@ -137,6 +161,7 @@ function check(text,    comment, ops, mnem, n, refs, r, i, tok, off, imm, lastop
         text = substr(text, RLENGTH + 1)
     mnem = text; sub(/ .*/, "", mnem)
     ops = (index(text, " ") ? substr(text, index(text, " ") + 1) : "")
+    if (mnem ~ /^(call|jmp)q?$/ && (pad16(ops) in tramp)) { linked(pad16(ops), mnem); return }
     if (mnem ~ /^(j|call|loop)/ && ops !~ /^\*/) return	# direct branch: a code address
     n = 0
     if (ops ~ /\(%rip\)/ && match(comment, /^ *[0-9a-f]+/)) { tok = substr(comment, RSTART, RLENGTH); gsub(/ /, "", tok); refs[++n] = pad16(tok); isimm[n] = 0 }
@@ -148,8 +173,15 @@ function check(text,    comment, ops, mnem, n, refs, r, i, tok, off, imm, lastop
         refs[++n] = addr64(tok); isimm[n] = imm
     }
     for (i = 1; i <= n; i++) {
+        if ((refs[i] in tramp) && !(fn_addr in tramp)) {
+            tother++
+            if (fn_addr in allowed) return
+            offend(sprintf("takes the address of trampoline %s outside pvops/ and backends/: a call the patcher cannot see", refs[i]))
+            return
+        }
         off = pv_off(refs[i])
         if (off < 0) continue
+        if ((fn_addr in tramp) && mnem ~ /^jmp/ && ops ~ /^\*/ && !isimm[i]) { tramp_op[fn_addr] = off / 8; ntramps++; return }
         if (mnem ~ /^(call|jmp)/ && ops ~ /^\*/ && !isimm[i]) { branch(off); return }
         other++
         if (fn_addr in allowed) return
@@ -160,6 +192,10 @@ function check(text,    comment, ops, mnem, n, refs, r, i, tok, off, imm, lastop
         offend(sprintf("%s pv_ops+0x%x outside pvops/ and backends/: a way to reach ops the patcher cannot see", how, off))
         return
     }
+}
+# A direct call or jmp to a trampoline: a link-time call site, to check in END.
+function linked(to, mnem) {
+    nlinked++; lto[addr] = to; lwant[addr] = (mnem ~ /^call/ ? 1 : 2); lwhere[addr] = where(); linsn[addr] = insn
 }
 function branch(off) {
     calls++
@@ -175,8 +211,20 @@ END {
     for (a in site) if (!(a in seen)) {
         bad++; printf "check-sites: recorded site %s (op %d) does not end with an indirect call through pv_ops\n", start[a], site[a]
     }
+    for (a in lto) {
+        why = ""
+        if (!(a in listed)) why = "is not in .pv_calls"
+        else if (lkind[a] != lwant[a]) why = sprintf("is listed as kind %d, but is kind %d (1 call, 2 jmp)", lkind[a], lwant[a])
+        else if (!(lto[a] in tramp_op)) why = "branches to a trampoline with no jmp through pv_ops"
+        else if (listed[a] != tramp_op[lto[a]]) why = sprintf("is listed as op %d, but its trampoline is op %d", listed[a], tramp_op[lto[a]])
+        if (why != "") { bad++; printf "check-sites: %s %s: link-time call %s\n        %s\n", a, lwhere[a], why, linsn[a] }
+    }
+    for (a in listed) if (!(a in lto)) {
+        bad++; printf "check-sites: .pv_calls entry %s (op %d) is not a call or jmp to a trampoline\n", a, listed[a]
+    }
     if (bad) { printf "check-sites: FAIL: %d offender(s); %d sites recorded, %d indirect calls through pv_ops\n", bad, nsites, calls; exit 1 }
     if (notes) printf "check-sites: %d sites recorded, %d indirect calls through pv_ops, all recorded but %d deliberate one(s) in pvops/ or backends/ (noted above)\n", nsites, calls, notes
     else printf "check-sites: %d sites recorded, %d indirect calls through pv_ops, all recorded\n", nsites, calls
     printf "check-sites: %d other references to pv_ops, all in pvops/ and backends/\n", other
-}' "$tmp/sites" "$tmp/allowed.addrs" "$tmp/dis"
+    printf "check-sites: %d link-time calls listed, %d calls or jmps to %d trampolines, all listed; %d other references to trampolines, all in pvops/ and backends/\n", nlisted, nlinked, ntramps, tother
+}' "$tmp/sites" "$tmp/allowed.addrs" "$tmp/calls" "$tmp/tramps" "$tmp/dis"

@@ -435,7 +435,7 @@ static int read_kernel(struct scan *sc)
 		return 2;
 	}
 	if (!(sc->have & HAVE_PV_OPS)) {
-		problem(sc, "no pv_ops symbol: cannot read the trampolines");
+		problem(sc, "no pv_ops symbol: built with PARAVIRT=0?");
 		return 2;
 	}
 	n = (sc->tstop - sc->tstart) / PV_TRAMP_STRIDE + 1;

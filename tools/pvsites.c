@@ -1,7 +1,7 @@
 /*
  * pvsites: list and check the pv_ops call sites recorded in a pvos kernel.
  *
- *     pvsites [--raw] build/pvos.elf
+ *     pvsites [--raw | --raw-calls] build/pvos.elf
  *
  * Every wrapper in pvops/pvops.h leaves a `call *pv_ops+OFF(%rip)` in the
  * kernel text and a struct pv_site (pvops/site.h) describing it.  At boot the
@@ -17,7 +17,14 @@
  * output section), or, in an image that folds it into another section, the
  * bytes between the __start_pv_sites and __stop_pv_sites symbols.
  *
- * --raw prints only "addr op len" per entry (hex, decimal, decimal), for
+ * After the sites it lists the link-time call sites (pvops/calls.h) the
+ * same way, from the .pv_calls section tools/pvcalls.c wrote: one line per
+ * entry, "c<index>" first, with its op, call or jmp, bytes and disassembly,
+ * each checked with the kernel's own checks (pvops/call_patch.c) against
+ * the trampolines decoded from the image.
+ *
+ * --raw prints only "addr op len" per site (hex, decimal, decimal), and
+ * --raw-calls only "addr op kind" per link-time call, for
  * tools/check-sites.sh.  Exit status: 0 all entries sound, 1 a bad entry or
  * no usable site table, 2 usage or unreadable input.
  */
@@ -32,9 +39,11 @@
 
 #include "pvops/pv_ops.h"
 #include "pvops/patch.h"
+#include "pvops/call_patch.h"
 
 #define SITE_SIZE 16
 STATIC_ASSERT(sizeof(struct pv_site) == SITE_SIZE);
+STATIC_ASSERT(sizeof(struct pv_call) == SITE_SIZE);
 
 static const char *const clobber_names[] = {
 	"rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
@@ -60,6 +69,9 @@ struct image {
 	int have_pv_ops;
 	const uint8_t *sites;	/* the raw entries */
 	size_t sites_size;
+	const uint8_t *calls;	/* the link-time call table, NULL if none */
+	size_t calls_size;
+	uint64_t tramp_start, tramp_stop;
 	struct sym *syms;
 	size_t nsyms;
 	struct insn *insns;
@@ -186,6 +198,10 @@ static void note_sym(struct image *im, const GElf_Sym *s, const char *name, size
 		*start = s->st_value;
 	} else if (strcmp(name, "__stop_pv_sites") == 0) {
 		*stop = s->st_value;
+	} else if (strcmp(name, "__start_pv_trampolines") == 0) {
+		im->tramp_start = s->st_value;
+	} else if (strcmp(name, "__stop_pv_trampolines") == 0) {
+		im->tramp_stop = s->st_value;
 	}
 	if (s->st_shndx == text_ndx && *name && (type == STT_FUNC || type == STT_NOTYPE))
 		im->syms[im->nsyms++] = (struct sym){ s->st_value, sym_rank(s), name };
@@ -252,6 +268,22 @@ static void find_sites(struct image *im, uint64_t start, uint64_t stop)
 		die(1, "%s: no pv_ops symbol: cannot check the sites' calls", im->path);
 }
 
+/* The link-time call table: the .pv_calls section, if the image has one. */
+static void find_calls(struct image *im)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_scn(im->elf, ".pv_calls", &sh);
+	Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
+
+	if (!scn)
+		return;
+	im->calls = d && d->d_buf ? d->d_buf : (const uint8_t *)"";
+	im->calls_size = d ? d->d_size : 0;
+	if (im->calls_size % SITE_SIZE)
+		die(1, "%s: truncated .pv_calls: %zu bytes is not a multiple of %d",
+		    im->path, im->calls_size, SITE_SIZE);
+}
+
 static void load_image(struct image *im, const char *path)
 {
 	GElf_Shdr sh;
@@ -262,6 +294,7 @@ static void load_image(struct image *im, const char *path)
 	read_text(im);
 	read_syms(im, elf_ndxscn(find_scn(im->elf, ".text", &sh)), &start, &stop);
 	find_sites(im, start, stop);
+	find_calls(im);
 }
 
 /* ---- disassembly: one objdump over the whole image ---- */
@@ -492,6 +525,121 @@ static int show_site(const struct image *im, size_t idx, const struct pv_site *s
 	return bad != NULL;
 }
 
+/* ---- link-time calls (pvops/calls.h) ---- */
+
+static const struct image *tramp_image;	/* for tramp_of: the image being listed */
+
+/* The op's trampoline, decoded from the image's code; 0 if it has none. */
+static uint64_t tramp_of(unsigned int op)
+{
+	const struct image *im = tramp_image;
+
+	for (uint64_t a = im->tramp_start; a + PV_TRAMP_LEN <= im->tramp_stop;
+	     a += PV_TRAMP_STRIDE) {
+		if (a < im->text_addr || a - im->text_addr + PV_TRAMP_LEN > im->text_size)
+			return 0;
+		if (pv_trampoline_op(im->text + (a - im->text_addr), a, im->pv_ops, PV_NR_OPS) ==
+		    (int)op)
+			return a;
+	}
+	return 0;
+}
+
+static struct pv_call decode_call(const uint8_t *p)
+{
+	struct pv_call c = { 0 };
+
+	for (int i = 7; i >= 0; i--)
+		c.addr = c.addr << 8 | p[i];
+	c.op = (uint16_t)(p[8] | p[9] << 8);
+	c.kind = p[10];
+	memcpy(c.pad, p + 11, sizeof(c.pad));
+	return c;
+}
+
+/* The kernel's checks of a call entry, then ours: it starts an instruction. */
+static const char *check_call(const struct image *im, const struct pv_call *c)
+{
+	struct pv_call_ctx x = {
+		.text_start = im->text_addr, .text_end = im->text_addr + im->text_size,
+		.tramp_start = im->tramp_start, .tramp_end = im->tramp_stop,
+		.nr_ops = PV_NR_OPS, .conv_of = conv_of, .trampoline_of = tramp_of,
+	};
+	const char *bad = pv_call_check_entry(c, &x);
+	long i;
+
+	if (bad)
+		return bad;
+	bad = pv_call_check_bytes(c, im->text + (c->addr - im->text_addr), &x);
+	if (bad)
+		return bad;
+	i = FLOOR(im->insns, im->ninsns, c->addr);
+	if (im->ninsns && (i < 0 || im->insns[i].addr != c->addr))
+		return "call does not start an instruction";
+	return NULL;
+}
+
+/* One line, "c<index>" first so it never reads as a site's line; 1 if bad. */
+static int show_call(const struct image *im, size_t idx, const struct pv_call *c, int raw)
+{
+	const char *bad = check_call(im, c);
+	struct pv_site as_site = { .addr = c->addr, .len = PV_CALL_LEN };
+	char opname[32];
+
+	if (raw) {
+		printf("%016" PRIx64 " %u %u\n", c->addr, c->op, c->kind);
+		if (bad)
+			fprintf(stderr, "%s: link-time call #%zu: BAD: %s\n", prog, idx, bad);
+		return bad != NULL;
+	}
+	if (conv_of(c->op))
+		snprintf(opname, sizeof(opname), "%s", pv_op_info[c->op].name);
+	else
+		snprintf(opname, sizeof(opname), "op#%u", c->op);
+	printf("c%-3zu %016" PRIx64, idx, c->addr);
+	print_where(im, c->addr);
+	printf(" %-20s %-4s", opname, c->kind == PV_CALL_KIND_JMP ? "jmp" :
+				       c->kind == PV_CALL_KIND_CALL ? "call" : "?");
+	print_bytes(im, &as_site);
+	print_disasm(im, &as_site);
+	if (bad)
+		printf("   <== BAD: %s", bad);
+	putchar('\n');
+	return bad != NULL;
+}
+
+/* The table after the sites, or (raw) alone; the number of bad entries. */
+static size_t show_calls(const struct image *im, int raw)
+{
+	size_t n = im->calls_size / SITE_SIZE, bad = 0;
+	unsigned int count[PV_NR_OPS] = { 0 };
+
+	tramp_image = im;
+	if (!raw && !im->calls) {
+		printf("pvsites: no .pv_calls: no link-time call table in this image\n");
+		return 0;
+	}
+	if (!raw)
+		printf("\nlink-time calls (.pv_calls, tools/pvcalls.c):\n"
+		       "   # address          function+offset                op"
+		       "                   kind bytes          disassembly\n");
+	for (size_t i = 0; i < n; i++) {
+		struct pv_call c = decode_call(im->calls + i * SITE_SIZE);
+
+		bad += show_call(im, i, &c, raw);
+		if (conv_of(c.op))
+			count[c.op]++;
+	}
+	if (!raw) {
+		printf("pvsites: %zu link-time calls, %zu bad;", n, bad);
+		for (unsigned int op = 0; op < PV_NR_OPS; op++)
+			if (count[op])
+				printf(" %s %u", pv_op_info[op].name, count[op]);
+		printf("\n");
+	}
+	return bad;
+}
+
 /* ---- main ---- */
 
 static void print_summary(const struct image *im, const unsigned int *count, size_t bad)
@@ -505,31 +653,49 @@ static void print_summary(const struct image *im, const unsigned int *count, siz
 	printf("\n");
 }
 
-int main(int argc, char **argv)
+/* Every site, one line each, and the summary; the number of bad entries. */
+static size_t show_sites(const struct image *im, int raw)
 {
-	struct image im = { 0 };
 	unsigned int count[PV_NR_OPS] = { 0 };
-	size_t n, bad = 0;
-	int raw = argc == 3 && strcmp(argv[1], "--raw") == 0;
+	size_t n = im->sites_size / SITE_SIZE, bad = 0;
 
-	if (argc != 2 + raw || argv[1 + raw][0] == '-')
-		die(2, "usage: pvsites [--raw] KERNEL.elf");
-	load_image(&im, argv[1 + raw]);
-	disassemble(&im);
-	n = im.sites_size / SITE_SIZE;
 	if (!raw)
 		printf("   # address          function+offset                op"
 		       "                   len clobbers     bytes             disassembly\n");
 	for (size_t i = 0; i < n; i++) {
-		struct pv_site s = decode_site(im.sites + i * SITE_SIZE);
+		struct pv_site s = decode_site(im->sites + i * SITE_SIZE);
 
-		bad += show_site(&im, i, &s, raw);
+		bad += show_site(im, i, &s, raw);
 		if (conv_of(s.op))
 			count[s.op]++;
 	}
 	if (!raw)
-		print_summary(&im, count, bad);
+		print_summary(im, count, bad);
 	if (bad)
 		fprintf(stderr, "%s: %zu of %zu entries are bad\n", prog, bad, n);
+	return bad;
+}
+
+int main(int argc, char **argv)
+{
+	struct image im = { 0 };
+	size_t bad = 0;
+	int raw = argc == 3 && strcmp(argv[1], "--raw") == 0;
+	int raw_calls = argc == 3 && strcmp(argv[1], "--raw-calls") == 0;
+
+	if (argc != 2 + (raw || raw_calls) || argv[argc - 1][0] == '-')
+		die(2, "usage: pvsites [--raw | --raw-calls] KERNEL.elf");
+	load_image(&im, argv[argc - 1]);
+	disassemble(&im);
+	if (!raw_calls)
+		bad += show_sites(&im, raw);
+	if (!raw) {
+		size_t n = show_calls(&im, raw_calls);
+
+		if (n)
+			fprintf(stderr, "%s: %zu of %zu link-time call entries are bad\n", prog, n,
+				im.calls_size / SITE_SIZE);
+		bad += n;
+	}
 	return bad ? 1 : 0;
 }

@@ -1,9 +1,10 @@
 #!/bin/bash
 # `selftest` passes in every mode: patched native (the default), pvops=off
-# (every site an indirect call), and the PARAVIRT=0 build (no sites at all);
+# (every site an indirect call, every link-time call through its
+# trampoline), and the PARAVIRT=0 build (no sites at all);
 # and one failure on purpose (selftest.fail) fails the run.
 . "$(dirname "$0")/lib.sh"
-plan 15
+plan 17
 
 log=$TMP/patched.log
 st=$(boot_elf "$ROOT/build/pvos.elf" "selftest" "$log")
@@ -12,6 +13,8 @@ selftest_all_ok "$log"; ok $? "patched native: every TAP line ok"
 has '^pvops: backend native \(auto' "$log"; ok $? "patched native: backend line"
 has '^pvops: [0-9]+ sites: [1-9][0-9]* inline, [0-9]+ direct, 0 left indirect, 0 refused$' "$log"
 ok $? "patched native: 0 left indirect, 0 refused"
+has '^pvops: [1-9][0-9]* link-time calls: [1-9][0-9]* direct, [1-9][0-9]* nop, 0 left indirect, 0 refused$' "$log"
+ok $? "patched native: link-time calls direct or NOP, 0 left indirect, 0 refused"
 diag_log "$log"
 
 log=$TMP/off.log
@@ -21,6 +24,9 @@ selftest_all_ok "$log"; ok $? "pvops=off: every TAP line ok"
 n=$(grep -aoE '^pvops: [0-9]+ sites' "$log" | grep -oE '[0-9]+')
 has "^pvops: $n sites: 0 inline, 0 direct, $n left indirect, 0 refused\$" "$log"
 ok $? "pvops=off: all $n sites left indirect"
+n=$(grep -aoE '^pvops: [0-9]+ link-time calls' "$log" | grep -oE '[0-9]+')
+has "^pvops: $n link-time calls: 0 direct, 0 nop, $n left indirect, 0 refused\$" "$log"
+ok $? "pvops=off: all ${n:-?} link-time calls left on their trampolines"
 diag_log "$log"
 
 log=$TMP/nopv.log

@@ -86,12 +86,14 @@ several() {
 	ok $? "$2: no smp: or xen: self-test skipped" "$(grep -E '# SKIP' "$1" | head -3)"
 }
 
-echo "1..38"
+echo "1..39"
 LOG=build/xen/dom0-selftest.log
 boot_xen 1 "" selftest "$LOG"
 passed "$LOG" "one vCPU"
 has "$LOG" "pvops: backend xen ("; ok $? "pvops chose the xen backend" "$(grep 'pvops: backend' "$LOG")"
 has "$LOG" " 0 left indirect, 0 refused"; ok $? "every site patched" "$(grep 'sites:' "$LOG")"
+grep -qE '^pvops: [1-9][0-9]* link-time calls: [1-9][0-9]* direct, [0-9]+ nop, 0 left indirect, 0 refused' "$LOG"
+ok $? "every link-time call patched" "$(grep 'link-time calls:' "$LOG")"
 
 LOG=build/xen/dom0-smp4.log
 boot_xen 4 dom0_max_vcpus=4 selftest "$LOG"
