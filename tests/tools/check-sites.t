@@ -6,7 +6,9 @@
 # expects check-sites.sh to pass the one whose only call through pv_ops is
 # recorded, and to reject, naming the function, the ones with an unrecorded
 # `call *pv_ops+16(%rip)`, a CSE-style load of a slot into a register, and
-# an absolute-addressed load.  Then it checks the real build/pvos.elf passes.
+# an absolute-addressed load; and, for link-time calls, passes a call of a
+# trampoline listed in .pv_calls and rejects an unlisted one and a taken
+# address.  Then it checks the real build/pvos.elf passes.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -62,6 +64,36 @@ abs_user:
 	jmp *%rax
 	.size abs_user, . - abs_user
 #endif
+#ifdef LINKED
+	/* A link-time call site (pvops/calls.h): one trampoline, one call of it. */
+	.balign 8
+	.globl __start_pv_trampolines, __stop_pv_trampolines
+__start_pv_trampolines:
+	.type pvcall_time_sched_clock, @function
+pvcall_time_sched_clock:
+	jmp *pv_ops+8*SCHED(%rip)
+	.size pvcall_time_sched_clock, . - pvcall_time_sched_clock
+	.balign 8, 0xcc
+__stop_pv_trampolines:
+	.type linked_caller, @function
+linked_caller:
+2:	call pvcall_time_sched_clock	/* listed in .pv_calls */
+#ifdef UNLISTED
+	call pvcall_time_sched_clock	/* NOT listed */
+#endif
+#ifdef TAKEN
+	mov $pvcall_time_sched_clock, %rax	/* its address taken */
+#endif
+	ret
+	.size linked_caller, . - linked_caller
+	.pushsection .pv_calls, "aw"
+	.balign 8
+	.quad 2b
+	.short SCHED
+	.byte 1, 0			/* kind: call */
+	.long 0
+	.popsection
+#endif
 	.pushsection .pv_sites, "aw"
 	.balign 8
 	.quad 1b
@@ -74,13 +106,16 @@ abs_user:
 	.balign 8
 	.globl pv_ops
 	.type pv_ops, @object
-pv_ops:	.zero 320
+pv_ops:	.zero 512
 	.size pv_ops, . - pv_ops
 ASM
+# time.sched_clock's op number, for the link-time call fakes.
+sched=$(sed -n 's/^[0-9a-f]* \([0-9]*\) call time\.sched_clock$/\1/p' \
+    <(build/tools/pvcalls --list build/pvos.stage1.elf 2>/dev/null) | head -n 1)
 fake() {
     local name=$1
     shift
-    gcc -c -D__ASSEMBLY__ "$@" -o "$work/$name.o" "$work/fake.S" &&
+    gcc -c -D__ASSEMBLY__ -DSCHED="${sched:-0}" "$@" -o "$work/$name.o" "$work/fake.S" &&
         ld -nostdlib -static -z noexecstack -Ttext=0xffffffff80100000 -e _start \
             -o "$work/$name.elf" "$work/$name.o" 2> "$work/$name.ld.log"
 }
@@ -94,10 +129,13 @@ rc() { [ "$(cat "$work/$1.rc")" = "$2" ]; }
 says() { grep -q -- "$2" "$work/$1.out"; }
 fails_naming() { rc "$1" 1 && says "$1" "$2"; }
 
-echo "1..12"
-all_fakes() { fake clean && fake stray -DSTRAY && fake cse -DCSE && fake abs -DABS; }
+echo "1..15"
+all_fakes() {
+    fake clean && fake stray -DSTRAY && fake cse -DCSE && fake abs -DABS &&
+        fake linked -DLINKED && fake unlisted -DLINKED -DUNLISTED && fake taken -DLINKED -DTAKEN
+}
 check "fake kernels assemble and link" all_fakes
-for f in clean stray cse abs; do run $f; done
+for f in clean stray cse abs linked unlisted taken; do run $f; done
 
 check "clean fake: passes" rc clean 0
 check "clean fake: summary counts 1 site and 1 call" \
@@ -110,6 +148,12 @@ check "CSE load of a slot into a register: fails naming cse_user" \
     fails_naming cse "cse_user+0x0: loads the slot pv_ops+0x18"
 check "absolute (disp32) load of a slot: fails naming abs_user" \
     fails_naming abs "abs_user+0x0: loads the slot pv_ops+0x20"
+check "a listed link-time call: passes, counted" eval 'rc linked 0 &&
+    says linked "1 link-time calls listed, 1 calls or jmps to 1 trampolines, all listed"'
+check "a call of a trampoline not in .pv_calls: fails naming linked_caller+0x5" \
+    fails_naming unlisted "linked_caller+0x5: link-time call is not in .pv_calls"
+check "a trampoline's address taken: fails naming linked_caller+0x5" \
+    fails_naming taken "linked_caller+0x5: takes the address of trampoline"
 allowed() { tools/check-sites.sh --objdir "$work/no-objects" --allow cse_user "$work/cse.elf" > /dev/null 2>&1; }
 check "--allow lets a named function load slots" allowed
 
