@@ -9,6 +9,10 @@
  * (pv_outcome_of): the site records themselves never change after the
  * build, as Linux's .parainstructions never do.
  *
+ * After the sites, the same pass retargets the link-time call sites
+ * (pvops/calls.c): plain calls of the C ops' trampolines, found at link
+ * time; they get their own count line.
+ *
  * It can run again (pvops_repatch): after a backend change, or to undo the
  * patching.  It then expects every site to hold exactly what the last pass
  * wrote, which it recomputes from the table as it was then (last_table), so
@@ -35,7 +39,7 @@ CMDLINE_FLAG(opt_pvops_verbose, "pvops.verbose", &opt_verbose,
 CMDLINE_FLAG(opt_pvops_pause, "pvops.pause", &opt_pause,
 	       "wait for a key after patching");
 CMDLINE_FLAG(opt_pvops_corrupt, "pvops.corrupt", &opt_corrupt,
-	       "test: corrupt 3 site entries");
+	       "test: corrupt 3 site and 3 link-time call entries");
 
 bool pvops_corrupted(void)
 {

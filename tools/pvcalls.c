@@ -2,14 +2,14 @@
  * pvcalls: find the link-time call sites of a pvos kernel's first link and
  * write the .pv_calls table for its second.
  *
- *     pvcalls [-o OUT.S] build/pvos.stage1.elf
+ *     pvcalls [-o build/pvcalls.S] build/pvos.stage1.elf
  *     pvcalls --list build/pvos.stage1.elf
  *
  * The first pass is linked with `ld -q`, so its relocations are kept.
  * Every relocation that refers to a trampoline (pvops/calls.h) is either a
  * call site, a rel32 after an e8 or e9 opcode in code, or refused: the
  * scanner (tools/pvcalls_scan.c) says why, naming symbol+offset.  Without
- * -o the assembly goes to standard output; with it, OUT.S is written only
+ * -o the assembly goes to standard output; with it, the file is written only
  * when the scan is clean, so a refused reference stops the build.  --list
  * prints "addr op kind name" per call and a count line instead.
  *
@@ -57,7 +57,7 @@ static void list(const struct pvc_scan *s)
 	       s->ncalls, s->ncalls - s->njmps, s->njmps, s->ntramps);
 }
 
-/* OUT.S written whole, or not at all. */
+/* The output file written whole, or not at all. */
 static int write_file(const char *out, const char *path, const struct pvc_scan *s)
 {
 	char tmp[4096];
@@ -88,7 +88,7 @@ int main(int argc, char **argv)
 		out = argv[2];
 	path = argv[argc - 1];
 	if (!(argc == 2 || listing || out) || path[0] == '-') {
-		fprintf(stderr, "usage: pvcalls [-o OUT.S | --list] KERNEL.stage1.elf\n");
+		fprintf(stderr, "usage: pvcalls [-o FILE | --list] KERNEL.stage1.elf\n");
 		return 2;
 	}
 	rc = pvc_scan_file(path, &s);
