@@ -75,6 +75,12 @@ MICRO(spin_lock_unlock, { spin_lock(&bench_lock); spin_unlock(&bench_lock); })
  */
 MICRO(io_delay_site, PV((void)PVOP_CALL0(cpu, io_delay), native_io_delay()))
 MICRO(io_delay_call, PV(pvcall_cpu_io_delay(), native_io_delay()))
+/*
+ * And an op that is a direct call either way (no backend inlines it): a
+ * recorded site against a link-time call, the two mechanisms' own cost.
+ */
+MICRO(sched_clock_site, sink = PV(PVOP_CALL0(time, sched_clock), tsc_sched_clock()))
+MICRO(sched_clock_call, sink = sched_clock())
 
 static void run_micro(void)
 {
@@ -89,6 +95,8 @@ static void run_micro(void)
 		{ "spin_lock_unlock", micro_spin_lock_unlock },
 		{ "io_delay_site", micro_io_delay_site },
 		{ "io_delay_call", micro_io_delay_call },
+		{ "sched_clock_site", micro_sched_clock_site },
+		{ "sched_clock_call", micro_sched_clock_call },
 	};
 	uint64_t empty = micro_empty();
 

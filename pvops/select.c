@@ -148,7 +148,7 @@ void pvops_report(void)
 bool pvops_patch_cost(uint64_t *tsc, unsigned int *sites)
 {
 	*tsc = pv_stats.tsc;
-	*sites = pv_stats.sites;
+	*sites = pv_stats.sites + pv_call_stats.calls;	/* the pass patches both kinds */
 	return true;
 }
 

@@ -10,7 +10,8 @@
 #   build/boot-VARIANT.txt      each boot's "pvops: backend" and "pvops: N sites" lines
 #   build/bench-locks.csv       setup,pvspin,acquisitions_per_sec (kernel/lockbench.c)
 #   build/bench-locks-kvm.csv   the same under nested KVM (also tests/kvm/pvos-kvm.t)
-#   build/bench-size.csv        build,text_bytes,sites,site_bytes,padding_bytes: what rooms cost
+#   build/bench-size.csv        build,text_bytes,sites,site_bytes,padding_bytes,calls,jmps:
+#                               what rooms cost, and the link-time calls (jmps: tail calls)
 #
 # ICOUNT has sleep=off: when the guest idles (Xen does, between its own
 # timers), QEMU jumps its clock to the next deadline instead of letting
@@ -109,15 +110,18 @@ print_table() {
 		}' "$B/bench.csv"
 }
 
-# Bytes of kernel text with and without pv_ops, and how many of them the
-# recorded sites own (padding: what each site holds beyond its 6-byte call).
+# Bytes of kernel text with and without pv_ops, how many of them the
+# recorded sites own (padding: what each site holds beyond its 6-byte call),
+# and how many link-time calls the build found, of which tail-call jmps.
 size_row() {	# size_row NAME ELF
-	local text sites
+	local text sites calls
 	text=$(readelf -SW "$2" | sed 's/\[ */[/' | awk '$2 == ".text" { print $6 }')
 	# PARAVIRT=0 has no site table: pvsites says so and fails, and that is 0 sites.
 	sites=$({ "$B/tools/pvsites" --raw "$2" 2>/dev/null || true; } |
 		awk '{ n++; b += $3; p += $3 - 6 } END { print n + 0 "," b + 0 "," p + 0 }')
-	echo "$1,$((0x$text)),$sites"
+	calls=$({ "$B/tools/pvsites" --raw-calls "$2" 2>/dev/null || true; } |
+		awk '{ n++; j += $3 == 2 } END { print n + 0 "," j + 0 }')
+	echo "$1,$((0x$text)),$sites,$calls"
 }
 
 plot() {
@@ -271,7 +275,7 @@ main() {
 		grep -aE '^pvops: (backend|[0-9]+ sites)' "$work/$v.log" >"$B/boot-$v.txt"
 	done
 	{ echo "op,variant,hypercalls_per_op,hypercalls"; hypercalls_csv; } >"$B/bench-hypercalls.csv"
-	{ echo "build,text_bytes,sites,site_bytes,padding_bytes"
+	{ echo "build,text_bytes,sites,site_bytes,padding_bytes,calls,jmps"
 	  size_row nopv "$ROOT/build-nopv/pvos.elf"; size_row pvos "$B/pvos.elf"; } >"$B/bench-size.csv"
 	print_table
 	echo

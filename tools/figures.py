@@ -74,6 +74,17 @@ GOALS = [
      " for o in ['irq_save_restore', 'irq_disable_enable'])",
      "'met' if all(b(o, 'xen') <= b(o, 'xen-off') / 2 for o in "
      "['irq_save_restore', 'irq_disable_enable']) else 'missed'"),
+    ('link-time calls: no instruction more per call than a recorded direct-call site',
+     "'sched_clock natively %s through a link-time call, %s through a recorded site; "
+     "under Xen %s and %s' % (fmt(b('sched_clock_call', 'native'), ''),"
+     " fmt(b('sched_clock_site', 'native'), ''), fmt(b('sched_clock_call', 'xen'), ''),"
+     " fmt(b('sched_clock_site', 'xen'), ''))",
+     "'met' if all(b('sched_clock_call', v) <= b('sched_clock_site', v) for v in "
+     "['native', 'xen']) else 'missed'"),
+    ('link-time discovery finds calls that no wrapper macro writes',
+     "'%s link-time calls found, %s of them tail-call jmps from assembly' % ("
+     "format(sz('pvos', 'calls'), ',.0f'), format(sz('pvos', 'jmps'), ',.0f'))",
+     "'met' if sz('pvos', 'jmps') > 0 else 'missed'"),
     ('batched Xen at least 32x fewer hypercalls per pte update',
      "'%.0fx (%s against %s)' % (ht('pte_update', 'xen-unbatched') / ht('pte_update', 'xen-batched'),"
      " format(ht('pte_update', 'xen-unbatched'), ',.0f'), format(ht('pte_update', 'xen-batched'), ',.0f'))",
