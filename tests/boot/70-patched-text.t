@@ -6,14 +6,16 @@
 # page tables), and check every recorded site with tests/boot/patched-text.py,
 # which works out from the image alone what each site must hold: the
 # backend's inline template padded in front, or a direct call to the slot's
-# function ending where the site ends.  Natively, and as a Xen PV dom0, where
-# the irq ops are inline %gs-relative code and the rest direct calls.
+# function ending where the site ends; and every link-time call (.pv_calls):
+# a call or jmp straight to the slot's function, or nothing where that
+# function is a bare ret.  Natively, and as a Xen PV dom0, where the irq ops
+# are inline %gs-relative code and the rest direct calls.
 . "$(dirname "$0")/lib.sh"
 ELF=$ROOT/build/pvos.elf
 XEN_GZ=/boot/xen-4.17-amd64.gz
 XEN=$ROOT/build/xen/xen
 XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=64M noreboot=false"
-plan 8
+plan 10
 
 sym() { nm "$ELF" | awk -v s="$1" '$3 == s { print $1 }'; }
 stext=$(sym _stext)
@@ -53,7 +55,7 @@ paused_dump() {
 	tr -d '\r' <"$log" >"$log.clean" && mv "$log.clean" "$log"
 }
 
-# check NAME WHAT: the four results of one dump.
+# check NAME WHAT: the five results of one dump.
 check() {
 	local name=$1 what=$2 log=$TMP/$1.log out counts
 	grep -aq "paused after patching" "$log"; ok $? "$what: pvos paused after patching"
@@ -61,12 +63,16 @@ check() {
 		[ "$(stat -c %s "$TMP/$name.text")" = "$text_size" ]
 	ok $? "$what: the QEMU monitor saved the $text_size bytes of kernel text and the table"
 	out=$(python3 "$ROOT/tests/boot/patched-text.py" "$ELF" "$TMP/$name.text" "$TMP/$name.table" 2>&1)
-	ok $? "$what: every site holds its backend's inline code or a direct call, padded in front"
+	ok $? "$what: every site holds its backend's inline code or a direct call, padded in front; every link-time call a branch to its function or nothing"
 	echo "$out" | sed 's/^/# /' | tail -n 12
 	counts=$(echo "$out" | sed -n 's/^\([0-9]*\) sites: \([0-9]*\) inline, \([0-9]*\) direct$/\1 \2 \3/p')
 	set -- $counts
 	[ -n "$counts" ] && grep -aq "^pvops: $1 sites: $2 inline, $3 direct, 0 left indirect, 0 refused\$" "$log"
 	ok $? "$what: the dump agrees with pvos's own count (${2:-?} inline, ${3:-?} direct)"
+	counts=$(echo "$out" | sed -n 's/^\([0-9]*\) link-time calls: \([0-9]*\) direct, \([0-9]*\) nop$/\1 \2 \3/p')
+	set -- $counts
+	[ -n "$counts" ] && grep -aq "^pvops: $1 link-time calls: $2 direct, $3 nop, 0 left indirect, 0 refused\$" "$log"
+	ok $? "$what: and with its count of link-time calls (${2:-?} direct, ${3:-?} nop)"
 	[ "$tap_failed" = 0 ] || diag_log "$log" 10
 }
 
@@ -74,7 +80,7 @@ paused_dump native -m 256 -kernel "$ELF" -append "pvops.pause"
 check native "native"
 
 if [ ! -f "$XEN_GZ" ]; then
-	for _ in 1 2 3 4; do skip_test "$XEN_GZ missing (apt-get install xen-hypervisor-4.17-amd64)"; done
+	for _ in 1 2 3 4 5; do skip_test "$XEN_GZ missing (apt-get install xen-hypervisor-4.17-amd64)"; done
 	exit 0
 fi
 make -s -C "$ROOT" build/xen/xen >/dev/null

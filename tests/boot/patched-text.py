@@ -13,8 +13,14 @@ there is no template that fits, a direct call to the slot's function that
 ends where the site ends.  It is a second, independent statement of the rules
 in pvops/patch.c, so a mistake in either shows here.
 
-Prints one line per wrong site, then "N sites: I inline, D direct"; exits 1
-if any site holds anything else.
+The link-time calls (.pv_calls) too, against pvops/call_patch.c's rules: a
+call or tail-call jmp straight to the slot's function, or, when that
+function is a bare `ret`, a 5-byte NOP for a call and the `ret` itself for
+a jmp.
+
+Prints one line per wrong site or call, then "N sites: I inline, D direct"
+and "N link-time calls: D direct, P nop"; exits 1 if any holds anything
+else.
 """
 import struct
 import subprocess
@@ -69,6 +75,13 @@ class Image:
             addr, op, ln, _flags, clb = struct.unpack_from('<QHBBH', self.data, off + i)
             yield addr, op, ln, clb
 
+    def calls(self):
+        if '.pv_calls' not in self.sections:
+            return
+        vaddr, off, length = self.sections['.pv_calls']
+        for i in range(0, length, 16):
+            yield struct.unpack_from('<QHB', self.data, off + i)
+
     def insns(self):
         start, stop = self.syms['__start_pv_insns'], self.syms['__stop_pv_insns']
         raw = self.read(start, stop - start)
@@ -100,6 +113,34 @@ def expect(site, slot, templates):
     return 'direct', padding(spare) + call(addr + spare, slot)
 
 
+def expect_call(call, slot, slot_first_byte):
+    """(how, bytes) a link-time call must hold for that slot's function."""
+    addr, _op, kind = call
+    if slot_first_byte == 0xc3:          # a bare ret: nothing to call
+        return 'nop', (b'\xc3' + padding(4)) if kind == 2 else padding(5)
+    return 'direct', bytes([0xe8 if kind == 1 else 0xe9]) + struct.pack('<i', slot - (addr + 5))
+
+
+def check_calls(img, text, table, stext):
+    """Check every link-time call; returns the number of wrong ones."""
+    counts, bad = {'direct': 0, 'nop': 0}, 0
+    for call in img.calls():
+        addr, op, _kind = call
+        slot = struct.unpack_from('<Q', table, 8 * op)[0]
+        first = text[slot - stext] if stext <= slot < stext + len(text) else None
+        how, want = expect_call(call, slot, first)
+        have = text[addr - stext:addr - stext + 5]
+        if have != want:
+            bad += 1
+            print('call %x op %d: holds %s, want %s %s' % (addr, op, have.hex(' '), how,
+                                                         want.hex(' ')))
+            continue
+        counts[how] += 1
+    print('%d link-time calls: %d direct, %d nop' % (counts['direct'] + counts['nop'] + bad,
+                                                      counts['direct'], counts['nop']))
+    return bad
+
+
 def main():
     elf, text_path, table_path = sys.argv[1:4]
     img = Image(elf)
@@ -121,6 +162,7 @@ def main():
         counts[how] += 1
     print('%d sites: %d inline, %d direct' % (counts['inline'] + counts['direct'] + bad,
                                               counts['inline'], counts['direct']))
+    bad += check_calls(img, text, table, stext)
     return 1 if bad else 0
 
 
