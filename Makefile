@@ -110,19 +110,17 @@ HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I.
 .PHONY: tools
 tools: build/tools/pvsites build/tools/pvcalls
 # They link the kernel's own op table (pv_ops.c) and patch engines (patch.c,
-# call_patch.c).
-build/tools/pvsites: tools/pvsites.c pvops/pv_ops.c pvops/patch.c pvops/call_patch.c \
-		pvops/site.h pvops/calls.h pvops/pv_ops.h pvops/patch.h pvops/call_patch.h \
-		arch/x86/cpu.h | ensure-deps
+# call_patch.c), and share their libelf helpers (tools/elfutil.c).
+TOOL_ENGINE := pvops/pv_ops.c pvops/patch.c pvops/call_patch.c tools/elfutil.c
+TOOL_HEADERS := pvops/site.h pvops/calls.h pvops/pv_ops.h pvops/patch.h pvops/call_patch.h \
+	tools/elfutil.h arch/x86/cpu.h
+build/tools/pvsites: tools/pvsites.c $(TOOL_ENGINE) $(TOOL_HEADERS) | ensure-deps
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOSTCFLAGS) -o $@ tools/pvsites.c pvops/pv_ops.c pvops/patch.c \
-		pvops/call_patch.c -lelf
-build/tools/pvcalls: tools/pvcalls.c tools/pvcalls_scan.c tools/pvcalls_scan.h pvops/pv_ops.c \
-		pvops/patch.c pvops/call_patch.c pvops/calls.h pvops/pv_ops.h pvops/call_patch.h \
-		arch/x86/cpu.h | ensure-deps
+	$(HOSTCC) $(HOSTCFLAGS) -o $@ tools/pvsites.c $(TOOL_ENGINE) -lelf
+build/tools/pvcalls: tools/pvcalls.c tools/pvcalls_scan.c tools/pvcalls_scan.h $(TOOL_ENGINE) \
+		$(TOOL_HEADERS) | ensure-deps
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOSTCFLAGS) -o $@ tools/pvcalls.c tools/pvcalls_scan.c pvops/pv_ops.c \
-		pvops/patch.c pvops/call_patch.c -lelf
+	$(HOSTCC) $(HOSTCFLAGS) -o $@ tools/pvcalls.c tools/pvcalls_scan.c $(TOOL_ENGINE) -lelf
 
 # ---- running ----
 ACCEL = $(shell if [ -w /dev/kvm ]; then echo kvm; else echo tcg; fi)
@@ -209,7 +207,7 @@ build/host/test_cmdline: kernel/cmdline.c kernel/vsprintf.c kernel/string.c
 build/host/test_pagealloc: kernel/pagealloc.c
 build/host/test_patch: pvops/patch.c
 # The relocation scanner and the call engine; it builds its ELF fixtures when it runs.
-build/host/test_pvcalls: tools/pvcalls_scan.c pvops/call_patch.c pvops/patch.c pvops/pv_ops.c
+build/host/test_pvcalls: tools/pvcalls_scan.c tools/elfutil.c pvops/call_patch.c pvops/patch.c pvops/pv_ops.c
 build/host/test_pvcalls: HOST_LIBS = -lelf
 build/host/%: tests/host/%.c | ensure-deps
 	@mkdir -p $(dir $@)

@@ -28,14 +28,9 @@
 #include <unistd.h>
 
 #include "tools/pvcalls_scan.h"
+#include "tools/elfutil.h"
 #include "pvops/pv_ops.h"
 #include "pvops/call_patch.h"
-
-struct sym {
-	uint64_t addr;
-	int rank;		/* which of several symbols at one address wins */
-	const char *name;
-};
 
 struct scan {
 	const char *path;
@@ -67,47 +62,7 @@ static void problem(struct scan *sc, const char *fmt, ...)
 	sc->out->problems++;
 }
 
-static const char *scn_name(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh)
-{
-	size_t shstrndx;
-	const char *name;
-
-	if (!gelf_getshdr(scn, sh) || elf_getshdrstrndx(elf, &shstrndx) != 0)
-		return "";
-	name = elf_strptr(elf, shstrndx, sh->sh_name);
-	return name ? name : "";
-}
-
-/* The file bytes of [addr, addr+size) in a loaded section; NULL if none holds them. */
-static const uint8_t *bytes_at(Elf *elf, uint64_t addr, uint64_t size)
-{
-	GElf_Shdr sh;
-
-	for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) ||
-		    sh.sh_type != SHT_PROGBITS || addr < sh.sh_addr ||
-		    addr - sh.sh_addr + size > sh.sh_size)
-			continue;
-		d = elf_getdata(scn, NULL);
-		if (!d || !d->d_buf || d->d_size != sh.sh_size)
-			return NULL;
-		return (const uint8_t *)d->d_buf + (addr - sh.sh_addr);
-	}
-	return NULL;
-}
-
 /* ---- symbols ---- */
-
-static int sym_cmp(const void *a, const void *b)
-{
-	const struct sym *x = a, *y = b;
-
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	return x->rank - y->rank;
-}
 
 /* Functions and objects are preferred to labels, and globals to locals, at one address. */
 static int sym_rank(const GElf_Sym *s)
@@ -160,7 +115,7 @@ static int read_syms(struct scan *sc)
 		name = elf_strptr(sc->elf, sh.sh_link, s.st_name);
 		note_sym(sc, &s, name ? name : "");
 	}
-	qsort(sc->syms, sc->nsyms, sizeof(*sc->syms), sym_cmp);
+	qsort(sc->syms, sc->nsyms, sizeof(*sc->syms), elfu_sym_cmp);
 	return 0;
 }
 
@@ -215,7 +170,7 @@ static bool named_for(const char *sym, unsigned int op)
 /* One function symbol inside the trampoline range. */
 static void check_tramp(struct scan *sc, const GElf_Sym *s, const char *name)
 {
-	const uint8_t *code = bytes_at(sc->elf, s->st_value, PV_TRAMP_LEN);
+	const uint8_t *code = elfu_bytes_at(sc->elf, s->st_value, PV_TRAMP_LEN);
 	int op = code ? pv_trampoline_op(code, s->st_value, sc->pv_ops, PV_NR_OPS) : -1;
 
 	if (op >= 0 && !pv_op_lookup((unsigned int)op))
@@ -294,7 +249,7 @@ static void add_call(struct scan *sc, uint64_t addr, int op, unsigned int kind)
 /* Why a reference to a trampoline is not a call site; NULL if it is one. */
 static const char *why_not_call(const struct scan *sc, const struct ref *r, uint8_t *opcode)
 {
-	const uint8_t *before = r->at > r->from.sh_addr ? bytes_at(sc->elf, r->at - 1, 1) : NULL;
+	const uint8_t *before = r->at > r->from.sh_addr ? elfu_bytes_at(sc->elf, r->at - 1, 1) : NULL;
 
 	if (!(r->from.sh_flags & SHF_EXECINSTR))
 		return "referred to from data: a function pointer the patcher cannot see";
@@ -351,7 +306,7 @@ static void scan_rela(struct scan *sc, Elf_Scn *rscn, const GElf_Shdr *rsh)
 	struct ref r;
 	size_t n = rsh->sh_entsize ? rsh->sh_size / rsh->sh_entsize : 0;
 
-	r.from_name = scn_name(sc->elf, elf_getscn(sc->elf, rsh->sh_info), &r.from);
+	r.from_name = elfu_scn_name(sc->elf, elf_getscn(sc->elf, rsh->sh_info), &r.from);
 	if (!(r.from.sh_flags & SHF_ALLOC) || !syms || !d || !gelf_getshdr(sym_scn, &symsh))
 		return;
 	for (size_t i = 0; i < n; i++) {
@@ -381,7 +336,7 @@ static size_t scan_all_rela(struct scan *sc)
 			continue;
 		if (sh.sh_type == SHT_REL)
 			problem(sc, "SHT_REL section %s: x86-64 uses RELA only",
-				scn_name(sc->elf, scn, &sh));
+				elfu_scn_name(sc->elf, scn, &sh));
 		if (sh.sh_type != SHT_RELA)
 			continue;
 		nrela++;

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tools/elfutil.h"
 #include "pvops/pv_ops.h"
 #include "pvops/patch.h"
 #include "pvops/call_patch.h"
@@ -47,12 +48,6 @@ STATIC_ASSERT(sizeof(struct pv_call) == SITE_SIZE);
 
 static const char *const clobber_names[] = {
 	"rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
-};
-
-struct sym {
-	uint64_t addr;
-	int rank;		/* which of several symbols at one address wins */
-	const char *name;
 };
 
 struct insn {
@@ -130,54 +125,6 @@ static Elf *open_elf(const char *path)
 	return elf;
 }
 
-static const char *scn_name(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh)
-{
-	size_t shstrndx;
-	const char *name;
-
-	if (!gelf_getshdr(scn, sh) || elf_getshdrstrndx(elf, &shstrndx) != 0)
-		return "";
-	name = elf_strptr(elf, shstrndx, sh->sh_name);
-	return name ? name : "";
-}
-
-static Elf_Scn *find_scn(Elf *elf, const char *want, GElf_Shdr *sh)
-{
-	for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn))
-		if (strcmp(scn_name(elf, scn, sh), want) == 0)
-			return scn;
-	return NULL;
-}
-
-/* The allocated section holding [addr, addr+size), with its file bytes. */
-static const uint8_t *bytes_at(Elf *elf, uint64_t addr, uint64_t size)
-{
-	GElf_Shdr sh;
-
-	for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) ||
-		    sh.sh_type != SHT_PROGBITS || addr < sh.sh_addr ||
-		    addr - sh.sh_addr + size > sh.sh_size)
-			continue;
-		d = elf_getdata(scn, NULL);
-		if (!d || !d->d_buf || d->d_size != sh.sh_size)
-			return NULL;
-		return (const uint8_t *)d->d_buf + (addr - sh.sh_addr);
-	}
-	return NULL;
-}
-
-static int sym_cmp(const void *a, const void *b)
-{
-	const struct sym *x = a, *y = b;
-
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	return x->rank - y->rank;
-}
-
 /* Functions are preferred to labels, and globals to locals, at one address. */
 static int sym_rank(const GElf_Sym *s)
 {
@@ -211,7 +158,7 @@ static void note_sym(struct image *im, const GElf_Sym *s, const char *name, size
 static void read_syms(struct image *im, size_t text_ndx, uint64_t *start, uint64_t *stop)
 {
 	GElf_Shdr sh;
-	Elf_Scn *scn = find_scn(im->elf, ".symtab", &sh);
+	Elf_Scn *scn = elfu_find_scn(im->elf, ".symtab", &sh);
 	Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
 	size_t n = d && sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
 
@@ -225,19 +172,19 @@ static void read_syms(struct image *im, size_t text_ndx, uint64_t *start, uint64
 		name = elf_strptr(im->elf, sh.sh_link, s.st_name);
 		note_sym(im, &s, name ? name : "", text_ndx, start, stop);
 	}
-	qsort(im->syms, im->nsyms, sizeof(*im->syms), sym_cmp);
+	qsort(im->syms, im->nsyms, sizeof(*im->syms), elfu_sym_cmp);
 }
 
 static void read_text(struct image *im)
 {
 	GElf_Shdr sh;
-	Elf_Scn *scn = find_scn(im->elf, ".text", &sh);
+	Elf_Scn *scn = elfu_find_scn(im->elf, ".text", &sh);
 
 	if (!scn)
 		die(1, "%s: no .text section", im->path);
 	im->text_addr = sh.sh_addr;
 	im->text_size = sh.sh_size;
-	im->text = bytes_at(im->elf, sh.sh_addr, sh.sh_size);
+	im->text = elfu_bytes_at(im->elf, sh.sh_addr, sh.sh_size);
 	if (!im->text)
 		die(1, "%s: cannot read .text", im->path);
 }
@@ -246,7 +193,7 @@ static void read_text(struct image *im)
 static void find_sites(struct image *im, uint64_t start, uint64_t stop)
 {
 	GElf_Shdr sh;
-	Elf_Scn *scn = find_scn(im->elf, ".pv_sites", &sh);
+	Elf_Scn *scn = elfu_find_scn(im->elf, ".pv_sites", &sh);
 
 	if (scn) {
 		Elf_Data *d = elf_getdata(scn, NULL);
@@ -255,7 +202,7 @@ static void find_sites(struct image *im, uint64_t start, uint64_t stop)
 		im->sites_size = d ? d->d_size : 0;
 	} else if (start && stop >= start && (stop > start || im->have_pv_ops)) {
 		im->sites_size = stop - start;
-		im->sites = bytes_at(im->elf, start, im->sites_size);
+		im->sites = elfu_bytes_at(im->elf, start, im->sites_size);
 		if (!im->sites && im->sites_size)
 			die(1, "%s: cannot read the site table at %" PRIx64, im->path, start);
 	} else {
@@ -272,7 +219,7 @@ static void find_sites(struct image *im, uint64_t start, uint64_t stop)
 static void find_calls(struct image *im)
 {
 	GElf_Shdr sh;
-	Elf_Scn *scn = find_scn(im->elf, ".pv_calls", &sh);
+	Elf_Scn *scn = elfu_find_scn(im->elf, ".pv_calls", &sh);
 	Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
 
 	if (!scn)
@@ -292,7 +239,7 @@ static void load_image(struct image *im, const char *path)
 	im->path = path;
 	im->elf = open_elf(path);
 	read_text(im);
-	read_syms(im, elf_ndxscn(find_scn(im->elf, ".text", &sh)), &start, &stop);
+	read_syms(im, elf_ndxscn(elfu_find_scn(im->elf, ".text", &sh)), &start, &stop);
 	find_sites(im, start, stop);
 	find_calls(im);
 }

@@ -11,20 +11,7 @@
 # address.  Then it checks the real build/pvos.elf passes.
 set -euo pipefail
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-cd "$REPO"
-work=$(mktemp -d "${TMPDIR:-/tmp}/check-sites-t.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-n=0 failed=0
-check() {  # check DESCRIPTION COMMAND... : one TAP line from the command's status
-    local desc=$1
-    shift
-    n=$((n + 1))
-    if "$@"; then echo "ok $n - $desc"
-    else echo "not ok $n - $desc"; failed=$((failed + 1)); fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [ ! -e build/pvos.elf ] || [ ! -x build/tools/pvsites ]; then
     make -s build/pvos.elf build/tools/pvsites >&2

@@ -11,21 +11,8 @@
 # relocations (build/pvos.elf) and on a PARAVIRT=0 kernel.
 set -euo pipefail
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-cd "$REPO"
-work=$(mktemp -d "${TMPDIR:-/tmp}/pvcalls-t.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PVCALLS=build/tools/pvcalls
-
-n=0 failed=0
-check() {  # check DESCRIPTION COMMAND... : one TAP line from the command's status
-    local desc=$1
-    shift
-    n=$((n + 1))
-    if "$@"; then echo "ok $n - $desc"
-    else echo "not ok $n - $desc"; failed=$((failed + 1)); fi
-}
 
 if [ ! -e build/pvos.elf ] || [ ! -x "$PVCALLS" ] || [ ! -x build/tools/pvsites ]; then
     make -s build/pvos.elf "$PVCALLS" build/tools/pvsites >&2

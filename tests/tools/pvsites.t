@@ -9,22 +9,9 @@
 # truncated table.
 set -euo pipefail
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-cd "$REPO"
-work=$(mktemp -d "${TMPDIR:-/tmp}/pvsites-t.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PVSITES=build/tools/pvsites
 ELF=build/pvos.elf
-
-n=0 failed=0
-check() {  # check DESCRIPTION COMMAND... : one TAP line from the command's status
-    local desc=$1
-    shift
-    n=$((n + 1))
-    if "$@"; then echo "ok $n - $desc"
-    else echo "not ok $n - $desc"; failed=$((failed + 1)); fi
-}
 
 if [ ! -e "$ELF" ] || [ ! -x "$PVSITES" ]; then
     make -s "$ELF" "$PVSITES" >&2

@@ -9,20 +9,9 @@
 # call out only to the function its slow path is.
 set -euo pipefail
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-cd "$REPO"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ELF=build/pvos.elf
 [ -e "$ELF" ] || make -s "$ELF" >&2
-
-n=0 failed=0
-check() {  # check DESCRIPTION COMMAND... : one TAP line from the command's status
-    local desc=$1
-    shift
-    n=$((n + 1))
-    if "$@"; then echo "ok $n - $desc"
-    else echo "not ok $n - $desc"; failed=$((failed + 1)); fi
-}
 
 addr() { nm "$ELF" | awk -v s="$1" '$3 == s { print $1 }'; }
 
