@@ -99,8 +99,16 @@ no_long_mode:
 	mov	$0x3f8, %dx
 	out	%al, %dx
 	jmp	1b
-2:	hlt
-	jmp	2b
+	/*
+	 * Then fail as every pvos failure does: 1 to QEMU's isa-debug-exit
+	 * (QEMU exits with status 3; arch/x86/power.c).  Without that device
+	 * the write does nothing, and the CPU halts here, its message said.
+	 */
+2:	mov	$1, %eax
+	mov	$0xf4, %dx
+	out	%eax, %dx
+3:	hlt
+	jmp	3b
 
 build_boot_page_tables:
 	mov	$PHYS(boot_pdpt), %eax

@@ -116,10 +116,28 @@ void lapic_init_cpu(void)
 	this_cpu()->apic_id = lapic_id();
 }
 
+#define CPUID_1_EDX_APIC	(1u << 9)
+
+/*
+ * Without a local APIC pvos has no timer and no IPIs; MSR_APIC_BASE then
+ * reads as nonsense (QEMU's -cpu max,-apic gives 0), so ask CPUID first.
+ */
+static void lapic_require(void)
+{
+	struct cpuid_regs r;
+
+	cpuid(1, 0, &r);
+	if (!(r.edx & CPUID_1_EDX_APIC))
+		panic("apic: this CPU has no local APIC (CPUID leaf 1, EDX bit 9 is clear); "
+		      "pvos needs one for its timer and IPIs");
+}
+
 void lapic_init(void)
 {
-	uint64_t base = rdmsr(MSR_APIC_BASE);
+	uint64_t base;
 
+	lapic_require();
+	base = rdmsr(MSR_APIC_BASE);
 	pic_disable();
 	if (map_page(FIXMAP_LAPIC, base & PTE_ADDR, PAGE_KERNEL_IO))
 		panic("apic: cannot map the local APIC");
