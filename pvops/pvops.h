@@ -118,15 +118,27 @@ register unsigned long current_stack_pointer asm("rsp");
 		     : "memory", "cc");					\
 	__ret; })
 
-/* Plain C ops: the callee may clobber every caller-saved register. */
-#define PV_C_CLOBBERS "r8", "r9", "r10", "r11", "memory", "cc"
+/*
+ * Plain C ops: the callee may clobber every caller-saved register.  The
+ * argument and result registers are the asm's outputs below; the rest are
+ * listed once, here, and make both the clobber list the compiler obeys and
+ * the mask the site records (PV_CLB_C_SITE).  So the two cannot disagree:
+ * drop r11 from the list and the record says so too, and pvsites and
+ * check-sites refuse every C site, whose convention needs r11.
+ */
+#define PV_C_SCRATCH(X)	X(r8, PV_CLB_R8) X(r9, PV_CLB_R9) X(r10, PV_CLB_R10) X(r11, PV_CLB_R11)
+#define PV_CLOBBER_NAME(reg, bit)	#reg,
+#define PV_CLOBBER_BIT(reg, bit)	| (bit)
+#define PV_C_CLOBBERS	PV_C_SCRATCH(PV_CLOBBER_NAME) "memory", "cc"
+#define PV_CLB_C_SITE	(PV_CLB_RAX | PV_CLB_RCX | PV_CLB_RDX | PV_CLB_RSI | PV_CLB_RDI \
+			 PV_C_SCRATCH(PV_CLOBBER_BIT))
 
 #define PVOP_CALL0(group, name) ({						\
 	unsigned long __a, __di, __si, __dx, __cx;			\
 	asm volatile(PV_ASM_SITE					\
 		     : "=a"(__a), "=D"(__di), "=S"(__si), "=d"(__dx),	\
 		       "=c"(__cx), "+r"(current_stack_pointer)		\
-		     : PV_ASM_ARGS(group, name, PV_CLB_C_ABI)			\
+		     : PV_ASM_ARGS(group, name, PV_CLB_C_SITE)			\
 		     : PV_C_CLOBBERS);					\
 	(void)__di; (void)__si; (void)__dx; (void)__cx;			\
 	__a; })
@@ -136,7 +148,7 @@ register unsigned long current_stack_pointer asm("rsp");
 	asm volatile(PV_ASM_SITE					\
 		     : "=a"(__a), "+D"(__di), "=S"(__si), "=d"(__dx),	\
 		       "=c"(__cx), "+r"(current_stack_pointer)		\
-		     : PV_ASM_ARGS(group, name, PV_CLB_C_ABI)			\
+		     : PV_ASM_ARGS(group, name, PV_CLB_C_SITE)			\
 		     : PV_C_CLOBBERS);					\
 	(void)__si; (void)__dx; (void)__cx;				\
 	__a; })
@@ -147,7 +159,7 @@ register unsigned long current_stack_pointer asm("rsp");
 	asm volatile(PV_ASM_SITE					\
 		     : "=a"(__a), "+D"(__di), "+S"(__si), "=d"(__dx),	\
 		       "=c"(__cx), "+r"(current_stack_pointer)		\
-		     : PV_ASM_ARGS(group, name, PV_CLB_C_ABI)			\
+		     : PV_ASM_ARGS(group, name, PV_CLB_C_SITE)			\
 		     : PV_C_CLOBBERS);					\
 	(void)__dx; (void)__cx;						\
 	__a; })
@@ -159,7 +171,7 @@ register unsigned long current_stack_pointer asm("rsp");
 	asm volatile(PV_ASM_SITE					\
 		     : "=a"(__a), "+D"(__di), "+S"(__si), "+d"(__dx),	\
 		       "=c"(__cx), "+r"(current_stack_pointer)		\
-		     : PV_ASM_ARGS(group, name, PV_CLB_C_ABI)			\
+		     : PV_ASM_ARGS(group, name, PV_CLB_C_SITE)			\
 		     : PV_C_CLOBBERS);					\
 	(void)__cx;							\
 	__a; })

@@ -355,6 +355,9 @@ static const char *check_site(const struct image *im, const struct pv_site *s)
 
 	if (bad)
 		return bad;
+	if (s->clobbers != pv_conv_clobbers(conv_of(s->op)))
+		return "its recorded clobbers differ from its op's convention: the wrapper's "
+		       "asm and the convention disagree (pvops/pvops.h)";
 	if (s->len != pv_op_info[s->op].room)
 		return "length is not its op's room (PV_OP_LIST)";
 	bad = pv_check_bytes(s, im->text + (s->addr - im->text_addr), &ctx);
@@ -366,17 +369,23 @@ static const char *check_site(const struct image *im, const struct pv_site *s)
 	return NULL;
 }
 
-static void print_where(const struct image *im, uint64_t addr)
+/* "function+0xoff" of a text address, or "(not in .text)". */
+static const char *where(const struct image *im, uint64_t addr, char *buf, size_t size)
 {
 	long i = FLOOR(im->syms, im->nsyms, addr);
-	char buf[128];
 
 	if (i < 0 || addr < im->text_addr || addr - im->text_addr >= im->text_size)
-		snprintf(buf, sizeof(buf), "(not in .text)");
+		snprintf(buf, size, "(not in .text)");
 	else
-		snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, im->syms[i].name,
-			 addr - im->syms[i].addr);
-	printf(" %-30s", buf);
+		snprintf(buf, size, "%s+0x%" PRIx64, im->syms[i].name, addr - im->syms[i].addr);
+	return buf;
+}
+
+static void print_where(const struct image *im, uint64_t addr)
+{
+	char buf[128];
+
+	printf(" %-30s", where(im, addr, buf, sizeof(buf)));
 }
 
 static void print_clobbers(unsigned int clb)
@@ -448,18 +457,19 @@ static void print_disasm(const struct image *im, const struct pv_site *s)
 static int show_site(const struct image *im, size_t idx, const struct pv_site *s, int raw)
 {
 	const char *bad = check_site(im, s);
-	char opname[32];
+	char opname[32], at[128];
 
-	if (raw) {
-		printf("%016" PRIx64 " %u %u\n", s->addr, s->op, s->len);
-		if (bad)
-			fprintf(stderr, "%s: entry #%zu: BAD: %s\n", prog, idx, bad);
-		return bad != NULL;
-	}
 	if (conv_of(s->op))
 		snprintf(opname, sizeof(opname), "%s", pv_op_info[s->op].name);
 	else
 		snprintf(opname, sizeof(opname), "op#%u", s->op);
+	if (raw) {
+		printf("%016" PRIx64 " %u %u\n", s->addr, s->op, s->len);
+		if (bad)
+			fprintf(stderr, "%s: entry #%zu, %s at %s: BAD: %s\n", prog, idx, opname,
+				where(im, s->addr, at, sizeof(at)), bad);
+		return bad != NULL;
+	}
 	printf("%4zu %016" PRIx64, idx, s->addr);
 	print_where(im, s->addr);
 	printf(" %-20s len %-2u", opname, s->len);

@@ -35,7 +35,7 @@ start=$(symval __start_pv_sites) stop=$(symval __stop_pv_sites)
 entries=$(( (stop - start) / 16 ))
 ops=$(sed -n 's/^[[:space:]]*X(\([a-z]*\), \([a-z_0-9]*\), [A-Z]*).*/\1.\2/p' pvops/pv_ops.h | paste -sd'|')
 
-echo "1..14"
+echo "1..17"
 run real "$ELF"
 check "build/pvos.elf: exit 0" rc real 0
 check "build/pvos.elf: has sites ($entries)" [ "$entries" -gt 0 ]
@@ -60,6 +60,30 @@ check "op 999: exit 1" rc bad 1
 check "op 999: entry #$k flagged BAD as unknown op" \
     grep -Eq "^ *$k [0-9a-f]{16} .* op#999 .*BAD: unknown op" "$work/bad.out"
 check "op 999: only that entry is flagged" [ "$(grep -c BAD "$work/bad.out")" = 1 ]
+
+# Entry c, a C-convention site, records clobbers without r11 (offset 12:
+# 0x00ff), as it would if r11 were dropped from the wrapper's clobber list.
+c=$(site_lines real | awk '$4 == "cpu.io_delay" && !f { print $1; f = 1 }')
+off=$(( data_off + start - data_addr + 16 * c + 12 ))
+cp "$ELF" "$work/clb.elf"
+printf '\377\000' | dd of="$work/clb.elf" bs=1 seek="$off" conv=notrunc status=none
+run clb "$work/clb.elf"
+check "clobbers without r11 at a C site: exit 1, entry #$c flagged" \
+    eval 'rc clb 1 && grep -Eq "^ *$c [0-9a-f]{16} .* cpu.io_delay .*BAD: .*clobbers" "$work/clb.out"'
+run clbraw --raw "$work/clb.elf"
+check "--raw names the entry, its op and function for check-sites" \
+    grep -Eq "entry #$c, cpu.io_delay at [a-z_0-9]+\+0x[0-9a-f]+: BAD: .*clobbers" \
+    "$work/clbraw.out"
+
+# And the other way: a callee-save site (read_cr3) that records the C
+# convention's clobbers (0x01ff): the compiler was told more than the op needs.
+e=$(site_lines real | awk '$4 == "mmu.read_cr3" && !f { print $1; f = 1 }')
+off=$(( data_off + start - data_addr + 16 * e + 12 ))
+cp "$ELF" "$work/clb2.elf"
+printf '\377\001' | dd of="$work/clb2.elf" bs=1 seek="$off" conv=notrunc status=none
+run clb2 "$work/clb2.elf"
+check "C clobbers at a callee-save site: exit 1, entry #$e flagged as differing" \
+    eval 'rc clb2 1 && grep -Eq "^ *$e [0-9a-f]{16} .* mmu.read_cr3 .*BAD: its recorded clobbers differ" "$work/clb2.out"'
 
 # Errors.
 run missing "$work/nonexistent.elf"
