@@ -123,35 +123,38 @@ build/tools/pvcalls: tools/pvcalls.c tools/pvcalls_scan.c tools/pvcalls_scan.h $
 	$(HOSTCC) $(HOSTCFLAGS) -o $@ tools/pvcalls.c tools/pvcalls_scan.c $(TOOL_ENGINE) -lelf
 
 # ---- running ----
-ACCEL = $(shell if [ -w /dev/kvm ]; then echo kvm; else echo tcg; fi)
+# Every run target takes ARGS="..." (pvos's command line) and ACCEL=tcg|kvm
+# (QEMU's accelerator; README's table says which target takes which).
+# Unset, ACCEL is chosen by tools/accel.sh, which also says why.
+ACCEL ?=
 SMP ?= 1
 QEMU_COMMON = -m 256 -smp $(SMP) -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4
 QEMU_DISPLAY = $(if $(DISPLAY),,-display none)
+# What QEMU boots: the ISO (GRUB) as is, or with ARGS the ELF and that command line.
+QEMU_BOOT = $(if $(ARGS),-kernel $(B)/pvos.elf -append "$(ARGS)",-cdrom $(B)/pvos.iso)
 
 # Under KVM the -cpu model is the one this host's KVM accepts (tools/kvm-cpu.sh).
 run: $(B)/pvos.iso
-	@echo "run: QEMU with $(ACCEL) ($(if $(filter kvm,$(ACCEL)),$$(tests/kvm/host-kvm.sh | cut -d' ' -f3-),no usable /dev/kvm: software emulation)); quit with Ctrl-A X"
-	cpu=; if [ $(ACCEL) = kvm ]; then cpu="-cpu $$(tools/kvm-cpu.sh)" || exit 1; fi; \
-	$(QEMU) -accel $(ACCEL) $$cpu $(QEMU_COMMON) \
-		$(QEMU_DISPLAY) -serial mon:stdio -cdrom $(B)/pvos.iso; \
+	@a=$$(tools/accel.sh "$(ACCEL)") || exit 2; accel=$${a%% *}; \
+	echo "run: QEMU with $$accel: $${a#* }; quit with Ctrl-A X"; \
+	cpu=; if [ $$accel = kvm ]; then cpu="-cpu $$(tools/kvm-cpu.sh)" || exit 1; fi; \
+	$(QEMU) -accel $$accel $$cpu $(QEMU_COMMON) $(QEMU_DISPLAY) -serial mon:stdio $(QEMU_BOOT); \
 	st=$$?; echo "run: QEMU exited with $$st (1 = pvos passed, 3 = pvos failed)"
 
 # Under KVM: on this host's /dev/kvm where it is usable, whatever KVM is
 # behind it (-cpu from tools/kvm-cpu.sh), else nested in QEMU TCG (Debian's
-# Linux with kvm-amd inside; see tests/kvm/README.md).  ARGS= boots
-# build/pvos.elf with that command line (e.g. ARGS=selftest) instead of the
-# ISO.  Exit status 0 when pvos passed (QEMU 1) or QEMU was quit (0).
+# Linux with kvm-amd inside; see tests/kvm/README.md).  ACCEL=kvm insists
+# on this host's KVM; ACCEL=tcg is `make run ACCEL=tcg`'s job and says so.
+# Exit status 0 when pvos passed (QEMU 1) or QEMU was quit (0).
 run-kvm: $(B)/pvos.iso
-	@set -- $$(tests/kvm/host-kvm.sh); \
+	@case "$(ACCEL)" in "") ;; kvm) tools/accel.sh kvm >/dev/null || exit 2;; \
+	tcg) echo "run-kvm: ACCEL=tcg is not KVM: make run ACCEL=tcg boots pvos in software emulation" >&2; exit 2;; \
+	*) tools/accel.sh "$(ACCEL)" >/dev/null; exit 2;; esac; \
+	set -- $$(tests/kvm/host-kvm.sh); \
 	if [ "$$1" != none ]; then \
 		cpu=$$(tools/kvm-cpu.sh) || exit 1; \
 		echo "run-kvm: $$(tests/kvm/host-kvm.sh | cut -d' ' -f3-): QEMU -accel kvm -cpu $$cpu; quit with Ctrl-A X"; \
-		if [ -n "$(ARGS)" ]; then \
-			$(QEMU) -accel kvm -cpu $$cpu $(QEMU_COMMON) $(QEMU_DISPLAY) -serial mon:stdio \
-				-kernel $(B)/pvos.elf -append "$(ARGS)"; \
-		else \
-			$(QEMU) -accel kvm -cpu $$cpu $(QEMU_COMMON) $(QEMU_DISPLAY) -serial mon:stdio -cdrom $(B)/pvos.iso; \
-		fi; \
+		$(QEMU) -accel kvm -cpu $$cpu $(QEMU_COMMON) $(QEMU_DISPLAY) -serial mon:stdio $(QEMU_BOOT); \
 		st=$$?; echo "run-kvm: QEMU exited with $$st (1 = pvos passed, 3 = pvos failed)"; \
 	else \
 		echo "run-kvm: no usable /dev/kvm here: booting pvos under real KVM nested in QEMU TCG"; \
@@ -178,8 +181,9 @@ build/xen/xen: | ensure-deps
 
 .PHONY: run-xen
 run-xen: $(B)/pvos.elf build/xen/xen
+	@case "$(ACCEL)" in ""|tcg) ;; *) echo "run-xen: ACCEL=$(ACCEL): Xen runs in QEMU's software emulation (tcg) here" >&2; exit 2;; esac
 	@echo "run-xen: Xen 4.17 in QEMU (TCG), pvos as PV dom0; quit with Ctrl-A X"
-	$(QEMU) -machine pc -cpu max,-smap -m 512 -smp $(or $(SMP),1) -no-reboot $(QEMU_DISPLAY) -serial mon:stdio \
+	$(QEMU) -accel tcg -machine pc -cpu max,-smap -m 512 -smp $(or $(SMP),1) -no-reboot $(QEMU_DISPLAY) -serial mon:stdio \
 		-device isa-debug-exit,iobase=0xf4,iosize=4 -kernel build/xen/xen \
 		-append "$(XEN_CMDLINE)" -initrd "$(B)/pvos.elf $(ARGS)"; \
 	st=$$?; echo "run-xen: QEMU exited with $$st (1 = pvos passed, 3 = pvos failed)"
