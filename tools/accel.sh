@@ -6,7 +6,8 @@
 # behind it (tests/kvm/host-kvm.sh says which), else tcg.  tcg: always.
 # kvm: only where /dev/kvm is usable; otherwise a one-line error and exit 2.
 # Anything else: a one-line error and exit 2.  PVOS_KVM_HOST_ROOT works as
-# for host-kvm.sh, so tests/tools/accel.t can pretend to be another machine.
+# for host-kvm.sh, so tests/boot/15-run-targets.t can pretend to be another
+# machine.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 read -r kind _ why < <("$here/../tests/kvm/host-kvm.sh")
