@@ -97,8 +97,9 @@ pv_ops:	.zero 512
 	.size pv_ops, . - pv_ops
 ASM
 # time.sched_clock's op number, for the link-time call fakes.
-sched=$(sed -n 's/^[0-9a-f]* \([0-9]*\) call time\.sched_clock$/\1/p' \
-    <(build/tools/pvcalls --list build/pvos.stage1.elf 2>/dev/null) | head -n 1)
+# (awk reads to the end: a reader that quits early would SIGPIPE the writer under pipefail)
+sched=$(build/tools/pvcalls --list build/pvos.stage1.elf 2>/dev/null |
+    awk '$3 == "call" && $4 == "time.sched_clock" && !f { print $2; f = 1 }')
 fake() {
     local name=$1
     shift

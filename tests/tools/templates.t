@@ -35,7 +35,7 @@ expect xen_insn_irq_disable 9 'movb $0x1,%gs:0x41'
 expect xen_insn_irq_enable 25 \
     'movb $0x0,%gs:0x41;cmpb $0x0,%gs:0x40;je <xen_insn_irq_enable_code_end>;call <xen_force_upcall_thunk>'
 expect xen_insn_save_fl 16 'cmpb $0x1,%gs:0x41;sbb %eax,%eax;and $0x200,%eax'
-restore_end=$(nm "$ELF" | awk -v a="$(addr xen_insn_restore_fl_code_end)" '$1 == a && $3 ~ /_code$/ { print $3; exit }')
+restore_end=$(nm "$ELF" | awk -v a="$(addr xen_insn_restore_fl_code_end)" '$1 == a && $3 ~ /_code$/ && !f { print $3; f = 1 }')
 expect xen_insn_restore_fl 31 \
     "bt \$0x9,%edi;setae %gs:0x41;jae <${restore_end:-?}>;cmpb \$0x0,%gs:0x40;je <${restore_end:-?}>;call <xen_force_upcall_thunk>"
 expect native_insn_spin_lock 24 \
