@@ -8,16 +8,21 @@
 ELF=$ROOT/build/pvos.elf
 plan 4
 
-st=0; timeout "$BOOT_TIMEOUT" "$QEMU" -machine pc -cpu qemu64,-nx -m 256 -display none -no-reboot \
-	-kernel "$ELF" -append selftest -serial "file:$TMP/nx.log" \
-	-device isa-debug-exit,iobase=0xf4,iosize=4 </dev/null >/dev/null 2>&1 || st=$?
+# boot_cpu MODEL LOG: pvos under -cpu MODEL; echoes QEMU's exit status.
+boot_cpu() {
+	local st=0
+	timeout "$BOOT_TIMEOUT" "$QEMU" -machine pc -cpu "$1" -m 256 -display none -no-reboot \
+		-kernel "$ELF" -append selftest -serial "file:$2" \
+		-device isa-debug-exit,iobase=0xf4,iosize=4 </dev/null >/dev/null 2>&1 || st=$?
+	echo "$st"
+}
+
+st=$(boot_cpu qemu64,-nx "$TMP/nx.log")
 grep -aq "this CPU lacks long mode or NX" "$TMP/nx.log"
 ok $? "-cpu qemu64,-nx: pvos says the CPU lacks long mode or NX"
 [ "$st" = 3 ]; ok $? "-cpu qemu64,-nx: QEMU exit status 3 (pvos failed), not a hang (status $st)"
 
-st=0; timeout "$BOOT_TIMEOUT" "$QEMU" -machine pc -cpu max,-apic -m 256 -display none -no-reboot \
-	-kernel "$ELF" -append selftest -serial "file:$TMP/apic.log" \
-	-device isa-debug-exit,iobase=0xf4,iosize=4 </dev/null >/dev/null 2>&1 || st=$?
+st=$(boot_cpu max,-apic "$TMP/apic.log")
 grep -aq "this CPU has no local APIC" "$TMP/apic.log"
 ok $? "-cpu max,-apic: pvos names the missing local APIC"
 [ "$st" = 3 ]; ok $? "-cpu max,-apic: QEMU exit status 3 (pvos failed) (status $st)"

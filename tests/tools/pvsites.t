@@ -61,12 +61,20 @@ check "op 999: entry #$k flagged BAD as unknown op" \
     grep -Eq "^ *$k [0-9a-f]{16} .* op#999 .*BAD: unknown op" "$work/bad.out"
 check "op 999: only that entry is flagged" [ "$(grep -c BAD "$work/bad.out")" = 1 ]
 
-# Entry c, a C-convention site, records clobbers without r11 (offset 12:
-# 0x00ff), as it would if r11 were dropped from the wrapper's clobber list.
-c=$(site_lines real | awk '$4 == "cpu.io_delay" && !f { print $1; f = 1 }')
-off=$(( data_off + start - data_addr + 16 * c + 12 ))
-cp "$ELF" "$work/clb.elf"
-printf '\377\000' | dd of="$work/clb.elf" bs=1 seek="$off" conv=notrunc status=none
+# patch_clobbers NAME OP BYTES: a copy, $work/NAME.elf, whose first site of
+# OP records the clobber mask BYTES (offset 12, printf escapes); echoes the entry.
+patch_clobbers() {
+    local n
+    n=$(site_lines real | awk -v op="$2" '$4 == op && !f { print $1; f = 1 }')
+    cp "$ELF" "$work/$1.elf"
+    printf "$3" | dd of="$work/$1.elf" bs=1 seek=$(( data_off + start - data_addr + 16 * n + 12 )) \
+        conv=notrunc status=none
+    echo "$n"
+}
+
+# A C-convention site that records no r11 (0x00ff), as it would if r11 were
+# dropped from the wrapper's clobber list.
+c=$(patch_clobbers clb cpu.io_delay '\377\000')
 run clb "$work/clb.elf"
 check "clobbers without r11 at a C site: exit 1, entry #$c flagged" \
     eval 'rc clb 1 && grep -Eq "^ *$c [0-9a-f]{16} .* cpu.io_delay .*BAD: .*clobbers" "$work/clb.out"'
@@ -77,10 +85,7 @@ check "--raw names the entry, its op and function for check-sites" \
 
 # And the other way: a callee-save site (read_cr3) that records the C
 # convention's clobbers (0x01ff): the compiler was told more than the op needs.
-e=$(site_lines real | awk '$4 == "mmu.read_cr3" && !f { print $1; f = 1 }')
-off=$(( data_off + start - data_addr + 16 * e + 12 ))
-cp "$ELF" "$work/clb2.elf"
-printf '\377\001' | dd of="$work/clb2.elf" bs=1 seek="$off" conv=notrunc status=none
+e=$(patch_clobbers clb2 mmu.read_cr3 '\377\001')
 run clb2 "$work/clb2.elf"
 check "C clobbers at a callee-save site: exit 1, entry #$e flagged as differing" \
     eval 'rc clb2 1 && grep -Eq "^ *$e [0-9a-f]{16} .* mmu.read_cr3 .*BAD: its recorded clobbers differ" "$work/clb2.out"'
