@@ -253,16 +253,22 @@ test: ensure-deps
 bench: build/pvos.elf
 	tools/bench.sh
 
-# Every figure README.md and docs/ quote from build/*.csv (tools/figures.py):
+# Every figure README.md and docs/ quote from build/*.csv (tools/figures.py),
+# and every address, byte and sample boot they show (tools/snippets.py, from
+# build/pvos.elf and the boots of tools/samples.sh and of make test):
 # `make docs` rewrites them after `make bench`; `make docs-check` (the last
 # stage of `make test`) fails if one differs, or if the plot does.
-docs: | ensure-deps
+DOCS_INPUTS := build/pvos.iso build/tools/pvsites build/xen/xen
+
+docs: $(DOCS_INPUTS) | ensure-deps
 	@test -s build/bench.csv || { echo "docs: no build/bench.csv: run make bench first"; exit 1; }
+	tools/samples.sh
 	python3 tools/figures.py --update
 	tools/bench.sh --plot && cp build/bench.png docs/performance.png && \
 		cp build/bench-locks.png docs/performance-locks.png
 
-docs-check: | ensure-deps
+docs-check: $(DOCS_INPUTS) | ensure-deps
+	tools/samples.sh
 	python3 tools/figures.py --check
 	tools/bench.sh --plot
 	@cmp -s build/bench.png docs/performance.png || \

@@ -6,10 +6,14 @@ markers, with the expression that computes it from build/*.csv:
 
     set_pte costs <!--fig b('set_pte','xen') | ,.0f-->854<!--/fig--> instructions
 
-and every generated table, or block of what a boot prints, sits between
+and every generated table, or block of what the build or a boot shows, sits
+between
 
     <!--fig-table bench-->  ...  <!--/fig-table-->
     <!--fig-block boot-native-->  ...  <!--/fig-block-->
+
+The blocks that are not measurements (the worked site's bytes, sample
+boots) come from tools/snippets.py, which says where each is cut from.
 
 `figures.py --check` (run by `make test`) recomputes each one and fails,
 naming the page, line and expression, when the text differs from what the
@@ -31,6 +35,8 @@ In an expression:
     lx(op)              Linux's instructions for an op under Xen, counted from its
                         source (tools/linux-xen-asm.csv: not measured, not in build/)
     MICRO               the micro benchmarks, for mean()/max()/min()/all()
+    site(key)           the worked site of docs/pvops.md (tools/snippets.py):
+                        'where', 'room', 'nop', 'native_pad', 'int3s', ...
 The format after `|` is Python's (",.0f", ".3f"); by default one decimal,
 dropped when it is 0.  An expression may also
 give a word ('met' if ... else 'missed'): a verdict drifts like a number.
@@ -40,6 +46,9 @@ import csv
 import os
 import re
 import sys
+
+# Missing: a figure whose CSV file (or row), or a snippet whose log, is not there.
+from snippets import Missing, Snippets, masked
 
 MICRO = ['irq_save_restore', 'irq_disable_enable', 'read_cr2', 'read_cr3', 'write_cr3',
          'set_pte', 'flush_tlb_one', 'spin_lock_unlock']
@@ -114,8 +123,6 @@ TABLE = re.compile(r'(?P<open><!--fig-(?P<kind>table|block) (?P<name>[\w-]+)-->\
                    r'(?P<close><!--/fig-(?P=kind)-->)', re.S)
 
 
-class Missing(Exception):
-    """A figure whose CSV file (or row) is not there."""
 
 
 def read_csv(path):
@@ -131,6 +138,7 @@ class Figures:
     def __init__(self, build):
         self.build = build
         self.cache = {}
+        self.snip = Snippets(build)
 
     def rows(self, name):
         if name not in self.cache:
@@ -190,7 +198,7 @@ class Figures:
         return {'b': self.b, 'n': n, 'sz': self.sz, 'lx': self.lx, 'fmt': fmt, 'over': lambda op: n(op) - (2 if op in PAIRS else 1),
                 'h': self.h, 'l': self.l, 'lk': self.lk, 'PAIRS': PAIRS, 'all': all, 'any': any, 'ht': self.ht, 'k': self.k, 'MICRO': MICRO,
                 'mean': lambda xs: sum(xs) / len(xs), 'max': max, 'min': min, 'abs': abs,
-                'round': round}
+                'round': round, 'site': self.snip.value}
 
 
 def fmt(value, spec):
@@ -302,8 +310,11 @@ TABLES = {'bench': table_bench, 'kvm': table_kvm, 'locks': table_locks, 'goals':
 
 
 def render_table(name, fig):
+    snippets = fig.snip.blocks()
+    if name in snippets:
+        return snippets[name]()
     if name not in TABLES:
-        raise Missing('no table named %s (known: %s)' % (name, ', '.join(TABLES)))
+        raise Missing('no table named %s (known: %s)' % (name, ', '.join(list(TABLES) + list(snippets))))
     return TABLES[name](fig)
 
 
@@ -340,8 +351,10 @@ def process(path, fig):
         except Missing as e:
             unchecked.append('%s: %s' % (where, e))
             return m.group(0)
-        if want != m.group('body'):
+        if masked(want) != masked(m.group('body')):
             problems.append('%s differs from %s' % (where, fig.build))
+        elif want != m.group('body'):
+            want = m.group('body')  # only numbers that change from run to run: keep the page's
         return m.group('open') + want + m.group('close')
 
     mid = TABLE.sub(table, text)

@@ -80,6 +80,8 @@ boot() {
 		[ "$st" = 124 ] || [ "$st" = 125 ] || break
 		echo "$TEST_FILE: $1: $KVM_MODE run ended with $st (try $try): $(tail -n 3 "$work/$1.err" | tr '\n' ' ')" >&2
 	done
+	# docs/kvm.md's sample boot and exit reports are cut from these (tools/snippets.py).
+	mkdir -p "$REPO/build/kvm" && cp "$work/$1.log" "$REPO/build/kvm/$KVM_MODE-$1.log"
 }
 
 # The first boot: skip the file if the harness cannot run here at all (77,
