@@ -376,7 +376,7 @@ def main():
             print('goal: %s\n      %s\n      (%s)' % (goal, verdict, figures))
         return 0
     pages = args.pages or ['README.md'] + sorted(
-        os.path.join('docs', p) for p in os.listdir('docs') if p.endswith('.md'))
+        os.path.join(d, p) for d, _, files in os.walk('docs') for p in files if p.endswith('.md'))
     fig = Figures(args.build)
     problems, unchecked, count = [], [], 0
     for page in pages:

@@ -201,6 +201,15 @@ class Snippets:
     def block_verbose(self, log):
         return lambda: code([self.verbose(log)])
 
+    def block_direct(self):
+        """The first patch pass's first direct calls natively, and its count line."""
+        lines = read_log(self.path('samples', 'tcg-verbose.log'), 'tools/samples.sh tcg-verbose')
+        end = next((i for i, l in enumerate(lines) if re.match(r'pvops: \d+ sites:', l)), None)
+        if end is None:
+            raise Missing('tcg-verbose.log has no count line')
+        direct = [l for l in lines[:end] if l.endswith('(direct)')]
+        return code(direct[:2] + ['...', lines[end]])
+
     def block_inside(self, gdb):
         """docs/inside.md's monitor or gdb commands, at the site's native code."""
         def block():
@@ -227,6 +236,7 @@ class Snippets:
             'site-fields': self.block_fields, 'site-pvsites': self.block_pvsites,
             'site-native': self.block_verbose('tcg-verbose'),
             'site-xen': self.block_verbose('xen-verbose'),
+            'direct-native': self.block_direct,
             'inside-monitor': self.block_inside(False), 'inside-gdb': self.block_inside(True),
             'sample-tcg': self.sample(('samples', 'tcg.log'), 'tools/samples.sh tcg'),
             'sample-xen': self.sample(('samples', 'xen.log'), 'tools/samples.sh xen'),

@@ -52,8 +52,14 @@ sed -n 's/^[[:space:]]*FN(\([a-z]*\), \([a-z_0-9]*\),.*/\1.\2/p' "$ROOT/pvops/pv
 [ -s "$TMP/fn.rows" ] && cmp -s "$TMP/fn.rows" "$TMP/ex1.page"
 ok $? "exercise 1: the page's list is the FN rows of PV_OP_LIST"
 block ex1-site "$ANS/exercise-1.md" >"$TMP/ex1.site"
-matches_all "$TMP/ex1.site" "$TMP/ex1.direct"
-ok $? "exercise 1: the site the page names is a direct call"
+# The page's prose: "The other N are the register self-test's own sites",
+# and the sched_clock slot's offset in the pvsites line it points to.
+other=$(sed -n 's/.*The other \([0-9]*\) are the register.*/\1/p' "$ANS/exercise-1.md")
+slot=$(sed -n 's/.*`call \*\(pv_ops+0x[0-9a-f]*\)(%rip)`.*/\1/p' "$ANS/exercise-1.md")
+matches_all "$TMP/ex1.site" "$TMP/ex1.direct" &&
+	[ "$(grep -c rs_site_ "$TMP/ex1.direct")" = "$other" ] &&
+	"$ROOT/build/tools/pvsites" "$ROOT/build/pvos.elf" | grep sched_clock | grep -q "<$slot>"
+ok $? "exercise 1: the site the page names is a direct call; $other others; its slot is $slot"
 
 # ---- the copy for exercises 2 and 3: the tracked files as they are now ----
 W=$TMP/tree
@@ -76,7 +82,8 @@ per_op() {
 		-machine pc -m 512 -display none -no-reboot -kernel "$1" -append "$2" \
 		-serial "file:$TMP/bench.log" -device isa-debug-exit,iobase=0xf4,iosize=4 \
 		</dev/null >/dev/null 2>&1
-	tr -d '\r' <"$TMP/bench.log" | sed -n 's/^bench: read_cr3 n=[0-9]* total=[0-9]* per_op=\([0-9]*\)\.000$/\1/p'
+	tr -d '\r' <"$TMP/bench.log" | grep -a '^bench: read_cr3 ' | tee -a "$TMP/bench.lines" |
+		sed -n 's/^bench: read_cr3 n=[0-9]* total=[0-9]* per_op=\([0-9]*\)\.000$/\1/p'
 }
 # row LABEL: the page's cost table row that starts with LABEL, as "nopv native off".
 row() {
@@ -103,9 +110,12 @@ got="$nopv $(per_op "$ROOT/build/pvos.elf" bench) $(per_op "$ROOT/build/pvos.elf
 [ -n "$want" ] && [ "$got" = "$want" ]
 ok $? "exercise 2: a 6-byte site costs the page's nopv/native/off ($want), measured $got"
 want=$(row "8 bytes")
+: >"$TMP/bench.lines"
 got="$nopv $(per_op "$W/build/pvos.elf" bench) $(per_op "$W/build/pvos.elf" "bench pvops=off")"
-[ -n "$want" ] && [ "$got" = "$want" ]
-ok $? "exercise 2: an 8-byte site costs the page's nopv/native/off ($want), measured $got"
+# The page also shows the two bench lines of the 8-byte copy, as printed.
+grep -a '^    bench: read_cr3 ' "$P" | sed 's/^    //' >"$TMP/bench.page"
+[ -n "$want" ] && [ "$got" = "$want" ] && cmp -s "$TMP/bench.page" "$TMP/bench.lines"
+ok $? "exercise 2: an 8-byte site costs the page's nopv/native/off ($want), measured $got, its bench lines as printed"
 unapply exercise-2.patch
 ok $? "exercise 2: the patch comes off again"
 
@@ -128,8 +138,11 @@ only_failures "$TMP/ex3.pat" "$TMP/ex3.log"
 ok $? "exercise 3: the only failing self-test is the page's"
 bad=$(grep -ac ': BAD: ' "$TMP/ex3.cs")
 refused=$(sed -n 's/^pvops: [0-9]* sites: .* \([0-9]*\) refused$/\1/p' "$TMP/ex3.log")
-[ "$bad" -gt 0 ] && [ "$bad" = "$refused" ]
-ok $? "exercise 3: check-sites and the patcher name as many sites ($bad, $refused)"
+# ...and as many as the page's prose says ("In this build N sites are refused").
+said=$(sed -n 's/^In this build \([0-9]*\) sites are refused.*/\1/p' "$P")
+named=$(sed -n 's/.*# fails, naming \([0-9]*\) entries$/\1/p' "$P")
+[ "$bad" -gt 0 ] && [ "$bad" = "$refused" ] && [ "$said" = "$bad" ] && [ "$named" = "$bad" ]
+ok $? "exercise 3: check-sites and the patcher name as many sites ($bad, $refused) as the page ($said, $named)"
 unapply exercise-3.patch
 ok $? "exercise 3: the patch comes off again"
 
