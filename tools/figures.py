@@ -310,11 +310,12 @@ TABLES = {'bench': table_bench, 'kvm': table_kvm, 'locks': table_locks, 'goals':
 
 
 def render_table(name, fig):
-    snippets = fig.snip.blocks()
-    if name in snippets:
-        return snippets[name]()
+    snippet = fig.snip.block(name)
+    if snippet:
+        return snippet()
     if name not in TABLES:
-        raise Missing('no table named %s (known: %s)' % (name, ', '.join(list(TABLES) + list(snippets))))
+        raise Missing('no table named %s (known: %s, verbose-FUNCTION)' % (
+            name, ', '.join(list(TABLES) + list(fig.snip.blocks()))))
     return TABLES[name](fig)
 
 

@@ -229,6 +229,22 @@ class Snippets:
             return code(lines)
         return block
 
+    def block_verbose_in(self, function):
+        """'verbose-FUNCTION': what pvops.verbose said natively of FUNCTION's first site."""
+        def block():
+            lines = read_log(self.path('samples', 'tcg-verbose.log'), 'tools/samples.sh tcg-verbose')
+            for l in lines:
+                if re.match(r'pvops: site [0-9a-f]+ <%s\+0x[0-9a-f]+> ' % re.escape(function), l):
+                    return code([l])
+            raise Missing('tcg-verbose.log has no site in %s' % function)
+        return block
+
+    def block(self, name):
+        """The block NAME renders to, as a function; None if there is no such block."""
+        if name.startswith('verbose-'):
+            return self.block_verbose_in(name[len('verbose-'):])
+        return self.blocks().get(name)
+
     def blocks(self):
         tests = 'run make test (or make %s) first'
         return {

@@ -7,7 +7,7 @@
 # "<!-- 85-answers.t: NAME -->"), so a page and this test cannot drift apart.
 . "$(dirname "$0")/lib.sh"
 ANS=$ROOT/docs/answers
-plan 20
+plan 21
 
 # block NAME PAGE: the indented lines after the page's marker for NAME.
 block() {
@@ -99,11 +99,14 @@ apply exercise-2.patch
 ok $? "exercise 2: exercise-2.patch applies to the tree"
 mk build/pvos.elf check-sites >"$TMP/ex2.make" 2>&1
 ok $? "exercise 2: the copy builds and make check-sites passes"
-st=$(boot_copy selftest "$TMP/ex2.log")
+st=$(boot_copy "selftest pvops.verbose" "$TMP/ex2.log")
 block ex2-selftest "$P" >"$TMP/ex2.pat"
 [ "$st" = 3 ] && only_failures "$TMP/ex2.pat" "$TMP/ex2.log" &&
 	has '^pvops: [0-9]+ sites: [0-9]+ inline, [0-9]+ direct, 0 left indirect, 0 refused$' "$TMP/ex2.log"
 ok $? "exercise 2: selftest fails (status $st) in exactly the page's self-test, every site patched"
+block ex2-verbose "$P" >"$TMP/ex2.verbose"
+[ -s "$TMP/ex2.verbose" ] && grep -axFf "$TMP/ex2.verbose" "$TMP/ex2.log" >/dev/null
+ok $? "exercise 2: the 8-byte site's pvops.verbose line is the page's"
 nopv=$(per_op "$ROOT/build-nopv/pvos.elf" bench)
 want=$(row "6 bytes")
 got="$nopv $(per_op "$ROOT/build/pvos.elf" bench) $(per_op "$ROOT/build/pvos.elf" "bench pvops=off")"
