@@ -59,6 +59,8 @@ void xen_describe(void)
 	extra[sizeof(extra) - 1] = caps[sizeof(caps) - 1] = '\0';
 	printk("hv: xen: Xen %ld.%ld%s, pvos is a PV %s with %lu pages; capabilities \"%s\"\n",
 	       ver >> 16, ver & 0xffff, extra, xen_is_dom0 ? "dom0" : "domU", xen_nr_pages, caps);
+	printk("hv: xen: cpuid is not privileged, so a PV guest's runs on the CPU itself: the "
+	       "CPUID lines above are the CPU's, not Xen's leaves\n");
 	describe_features();
 	printk("hv: xen: pvos uses: events for interrupts, mmu_update/mmuext_op for page tables "
 	       "(batched in lazy-MMU mode), SCHEDOP_block to idle, console %s\n",
