@@ -185,7 +185,7 @@ static void cmd_help(int argc, char **argv)
 		char usage[48];
 
 		snprintf(usage, sizeof(usage), "%s %s", c->name, c->args);
-		printk("  %-26s %s\n", usage, c->help);
+		printk("  %-28s %s\n", usage, c->help);
 	}
 }
 MONITOR_CMD(mon_help, "help", "", "list the commands, one line each", 0, 0, cmd_help);
