@@ -229,7 +229,7 @@ tools-test: build/pvos.elf build/tools/pvsites build/tools/pvcalls
 
 boot-test: all
 	$(MAKE) PARAVIRT=0 build-nopv/pvos.elf
-	prove tests/boot/
+	prove tests/boot/ tests/monitor/
 
 # pvos as a Xen PV domU under xl, in one dom0 boot (tests/xen/README.md).
 xen-test: build/pvos.elf

@@ -17,6 +17,8 @@
 #include "kernel/bench.h"
 #include "kernel/printk.h"
 #include "kernel/exit.h"
+#include "kernel/string.h"
+#include "kernel/vsprintf.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/traps.h"
 #include "pvops/pvops.h"
@@ -82,9 +84,10 @@ MICRO(io_delay_call, PV(pvcall_cpu_io_delay(), native_io_delay()))
 MICRO(sched_clock_site, sink = PV(PVOP_CALL0(time, sched_clock), tsc_sched_clock()))
 MICRO(sched_clock_call, sink = sched_clock())
 
-static void run_micro(void)
-{
-	static const struct { const char *name; uint64_t (*fn)(void); } micro[] = {
+static const struct micro {
+	const char *name;
+	uint64_t (*fn)(void);
+} micro[] = {
 		{ "irq_save_restore", micro_irq_save_restore },
 		{ "irq_disable_enable", micro_irq_disable_enable },
 		{ "read_cr2", micro_read_cr2 },
@@ -97,15 +100,22 @@ static void run_micro(void)
 		{ "io_delay_call", micro_io_delay_call },
 		{ "sched_clock_site", micro_sched_clock_site },
 		{ "sched_clock_call", micro_sched_clock_call },
-	};
+};
+
+static void run_one(const struct micro *m, uint64_t empty)
+{
+	uint64_t t = m->fn();
+
+	report(m->name, MICRO_N, t > empty ? t - empty : 0);
+	local_irq_disable();	/* irq_disable_enable leaves them on */
+}
+
+static void run_micro(void)
+{
 	uint64_t empty = micro_empty();
 
-	for (size_t i = 0; i < ARRAY_SIZE(micro); i++) {
-		uint64_t t = micro[i].fn();
-
-		report(micro[i].name, MICRO_N, t > empty ? t - empty : 0);
-	}
-	local_irq_disable();	/* irq_disable_enable left them on */
+	for (size_t i = 0; i < ARRAY_SIZE(micro); i++)
+		run_one(&micro[i], empty);
 }
 
 /* Map, touch and unmap 10,000 pages, each step under a lock and irqs off. */
@@ -181,16 +191,63 @@ static void run_macro(void)
 		unmap_page(BENCH_VA + (unsigned long)i * PAGE_SIZE);
 }
 
+/* The page set_pte and flush_tlb_one work on, and the cr3 write_cr3 writes. */
+static void map_scratch(void)
+{
+	static phys_addr_t page;
+
+	if (!page)
+		page = alloc_page();
+	map_page(FIXMAP_TEST, page, PAGE_KERNEL);
+	scratch_pte = lookup_pte(FIXMAP_TEST);
+	scratch_cr3 = read_cr3();
+}
+
+/*
+ * The monitor's `bench <op>|all`, at any time after boot: the same loops,
+ * with interrupts off around each so that no tick lands in one.  False if
+ * no benchmark has that name.
+ */
+bool bench_micro(const char *name)
+{
+	bool all = !strcmp(name, "all"), found = false;
+	unsigned long flags;
+	uint64_t empty;
+
+	local_irq_save(flags);
+	map_scratch();
+	empty = micro_empty();
+	for (size_t i = 0; i < ARRAY_SIZE(micro); i++)
+		if (all || !strcmp(micro[i].name, name)) {
+			if (!found)
+				printk("bench: per_op (TSC ticks: instructions under qemu -icount, "
+				       "cycles otherwise)\n");
+			found = true;
+			run_one(&micro[i], empty);
+		}
+	local_irq_restore(flags);
+	return found;
+}
+
+/* "irq_save_restore, ...": for the monitor's error line. */
+const char *bench_micro_names(void)
+{
+	static char names[320];
+	size_t len = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(micro) && len < sizeof(names); i++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "",
+					micro[i].name);
+	return names;
+}
+
 void bench_run_all(void)
 {
 	uint64_t tsc;
 	unsigned int sites;
-	phys_addr_t page = alloc_page();
 
 	local_irq_disable();
-	map_page(FIXMAP_TEST, page, PAGE_KERNEL);
-	scratch_pte = lookup_pte(FIXMAP_TEST);
-	scratch_cr3 = read_cr3();
+	map_scratch();
 	printk("bench: backend %s; counts are rdtsc ticks (instructions under -icount)\n",
 	       pvops_backend_name());
 	if (pvops_patch_cost(&tsc, &sites) && sites)

@@ -66,6 +66,14 @@ int console_getc_wait(void)
 	}
 }
 
+/* Bytes the last console_readline() ignored as not printable (a binary storm). */
+static unsigned int readline_dropped;
+
+unsigned int console_readline_dropped(void)
+{
+	return readline_dropped;
+}
+
 static void echo_str(const char *s)
 {
 	printk("%s", s);
@@ -77,7 +85,8 @@ static void echo_str(const char *s)
  * or DEL) and Ctrl-U erase, Enter (CR or LF; the LF of a CR LF pair is
  * dropped) ends it.  Typed characters are echoed, since the terminal in
  * front of a serial line or `xl console` is raw.  Bytes that are not
- * printable ASCII are ignored: a binary storm on the line leaves no trace.
+ * printable ASCII are ignored: a binary storm on the line leaves no trace
+ * in it (console_readline_dropped() says how many there were).
  * Returns the line's length (buf holds it, NUL-terminated); CONSOLE_NO_INPUT
  * if no console can read; CONSOLE_LINE_TOO_LONG if more was typed than
  * fits (buf holds the first size - 1 characters).
@@ -88,6 +97,7 @@ int console_readline(char *buf, size_t size)
 	size_t len = 0;
 	bool overflow = false;
 
+	readline_dropped = 0;
 	for (;;) {
 		int ch = console_getc_wait();
 		bool lf_of_crlf = after_cr && ch == '\n';
@@ -114,6 +124,8 @@ int console_readline(char *buf, size_t size)
 			} else {
 				overflow = true;
 			}
+		} else if (ch != '\b' && ch != 0x7f) {
+			readline_dropped++;
 		}
 	}
 	buf[len] = '\0';

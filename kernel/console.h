@@ -22,6 +22,7 @@ int console_getc_wait(void);
 int console_readline(char *buf, size_t size);	/* a line, edited; or one of: */
 #define CONSOLE_NO_INPUT	(-1)	/* no console can read */
 #define CONSOLE_LINE_TOO_LONG	(-2)	/* buf holds what fitted */
+unsigned int console_readline_dropped(void);	/* bytes it ignored, last line */
 const char *console_names(char *buf, size_t size);
 
 #endif

@@ -15,6 +15,7 @@
 #include "kernel/hoststat.h"
 #include "kernel/bench.h"
 #include "kernel/exit.h"
+#include "kernel/monitor.h"
 #include "pvops/pvops.h"
 #include "pvops/select.h"
 #include "arch/x86/apic.h"
@@ -111,5 +112,7 @@ void kmain(const struct platform *p)
 		lockbench_run();
 	if (opt.echo)
 		echo_line();
+	if (monitor_wanted())
+		monitor_run();
 	idle();
 }

@@ -45,6 +45,7 @@ void st_skip(struct st_ctx *t, const char *why);
 			st_fail(t, __LINE__, __VA_ARGS__);		\
 	} while (0)
 
-void selftest_run_all(void) __noreturn;
+int selftest_run(void);		/* all, once more (the monitor): how many failed */
+void selftest_run_all(void) __noreturn;	/* all, then exit pass or fail */
 
 #endif

@@ -29,6 +29,16 @@ struct pv_backend {
 	uint64_t (*hypercalls)(void);	/* hypercalls made so far; NULL: none */
 	void (*report)(void);		/* at exit: what the host delivered; may be NULL */
 	void (*cpu_init)(int cpu);	/* on each other CPU as it starts (per-CPU records); may be NULL */
+	/*
+	 * For the monitor (kernel/monitor.c, pvops/monitor.c); each may be NULL,
+	 * and the monitor then says the backend has nothing to tell.
+	 */
+	void (*describe)(void);		/* `hv`: what the host offers, what pvos uses of it */
+	void (*counts)(void);		/* `counts`: hypercalls (and exits) pvos caused, by op */
+	/* `lazy on|off`: batch page-table writes in lazy-MMU mode or not; NULL: never batches */
+	void (*set_lazy)(bool on);
+	/* Why the native ops cannot run under this backend (`patch native`); NULL: they can */
+	const char *no_native;
 };
 
 /* Backends register themselves; pvops/select.c walks the section. */

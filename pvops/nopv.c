@@ -60,3 +60,22 @@ void pvops_init(void)
 	if (pvops_arg[0] || opt_verbose || opt_pause || opt_corrupt)
 		printk("pvops: pvops=/pvops.* options ignored: this kernel was built without pv_ops\n");
 }
+
+/* The monitor's questions: one answer for them all. */
+static const char nopv_says[] = "this PARAVIRT=0 build has no backend: every op is the native instruction";
+
+void pvops_describe(void)
+{
+	printk("hv: %s\n", nopv_says);
+}
+
+void pvops_counts(void)
+{
+	printk("counts: %s\n", nopv_says);
+}
+
+bool pvops_set_lazy(bool on)
+{
+	(void)on;
+	return false;
+}

@@ -232,9 +232,18 @@ static bool stop_point_ok(struct trap_frame *f)
 	return true;
 }
 
-static void repatch_stopped(void *patch)
+struct repatch {
+	const struct pv_ops *table;	/* install first, or NULL */
+	bool patch;
+};
+
+static void repatch_stopped(void *arg)
 {
-	patch_pass(*(bool *)patch);
+	const struct repatch *r = arg;
+
+	if (r->table)
+		pv_ops = *r->table;
+	patch_pass(r->patch);
 }
 
 /*
@@ -244,10 +253,36 @@ static void repatch_stopped(void *patch)
  */
 void pvops_repatch(bool patch)
 {
-	if (nr_cpus_online > 1)
-		stop_machine(repatch_stopped, &patch, stop_point_ok);
-	else
-		patch_pass(patch);
+	pvops_repatch_table(NULL, patch);
+}
+
+/*
+ * The same, with another table installed first, in the same stop: no CPU
+ * runs a site between the table's change and the sites'.  With interrupts
+ * off on this CPU too, so that no interrupt handler runs an op halfway.
+ */
+void pvops_repatch_table(const struct pv_ops *table, bool patch)
+{
+	struct repatch r = { .table = table, .patch = patch };
+	unsigned long flags;
+
+	if (nr_cpus_online > 1) {
+		stop_machine(repatch_stopped, &r, stop_point_ok);
+		return;
+	}
+	local_irq_save(flags);
+	repatch_stopped(&r);
+	local_irq_restore(flags);
+}
+
+/* What boot prints after patching; the monitor's `patch` prints it again. */
+void pvops_print_counts(void)
+{
+	printk("pvops: %u sites: %u inline, %u direct, %u left indirect, %u refused\n",
+	       pv_stats.sites, pv_stats.inlined, pv_stats.direct, pv_stats.left, pv_stats.refused);
+	printk("pvops: %u link-time calls: %u direct, %u nop, %u left indirect, %u refused\n",
+	       pv_call_stats.calls, pv_call_stats.direct, pv_call_stats.nop, pv_call_stats.left,
+	       pv_call_stats.refused);
 }
 
 void pvops_patch_all(bool patch)
@@ -261,11 +296,7 @@ void pvops_patch_all(bool patch)
 	t0 = native_rdtsc();
 	patch_pass(patch);
 	pv_stats.tsc = native_rdtsc() - t0;
-	printk("pvops: %u sites: %u inline, %u direct, %u left indirect, %u refused\n",
-	       pv_stats.sites, pv_stats.inlined, pv_stats.direct, pv_stats.left, pv_stats.refused);
-	printk("pvops: %u link-time calls: %u direct, %u nop, %u left indirect, %u refused\n",
-	       pv_call_stats.calls, pv_call_stats.direct, pv_call_stats.nop, pv_call_stats.left,
-	       pv_call_stats.refused);
+	pvops_print_counts();
 	if (opt_pause) {
 		printk("pvops: paused after patching; press a key on the console to go on\n");
 		console_getc_wait();

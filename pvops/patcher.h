@@ -8,6 +8,8 @@
 
 #include "pvops/patch.h"
 
+struct pv_ops;
+
 struct pv_patch_stats {
 	unsigned int sites, inlined, direct, left, refused;
 	uint64_t tsc;		/* rdtsc ticks the whole pass took (instructions under -icount) */
@@ -17,6 +19,8 @@ extern struct pv_patch_stats pv_stats;
 
 void pvops_patch_all(bool patch);
 void pvops_repatch(bool patch);	/* to the table as it is now, or back to indirect calls */
+void pvops_repatch_table(const struct pv_ops *table, bool patch);	/* install table first */
+void pvops_print_counts(void);	/* the two count lines boot prints */
 
 /* The recorded sites, and one outcome byte for each beside them (boot/linker.ld). */
 extern struct pv_site __start_pv_sites[], __stop_pv_sites[];

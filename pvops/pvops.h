@@ -272,6 +272,24 @@ static inline void lock_kick(int cpu)
 /* ---- cpu ---- */
 static inline void cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
 { PV(pvcall_cpu_cpuid(leaf, subleaf, r), native_cpuid(leaf, subleaf, r)); }
+/*
+ * A hypervisor's CPUID signature leaf: "KVMKVMKVM", "XenVMMXenVMM", ... in
+ * sig (unprintable bytes as '?'); returns the leaf's EAX, its highest leaf.
+ */
+static inline uint32_t cpuid_signature(uint32_t leaf, char sig[13])
+{
+	struct cpuid_regs r;
+
+	cpuid(leaf, 0, &r);
+	__builtin_memcpy(sig, &r.ebx, 4);
+	__builtin_memcpy(sig + 4, &r.ecx, 4);
+	__builtin_memcpy(sig + 8, &r.edx, 4);
+	sig[12] = '\0';
+	for (int i = 0; i < 12; i++)
+		if (sig[i] && (sig[i] < 0x20 || sig[i] > 0x7e))
+			sig[i] = '?';
+	return r.eax;
+}
 static inline uint64_t rdmsr(uint32_t msr)
 { return PV(pvcall_cpu_rdmsr(msr), native_rdmsr(msr)); }
 static inline void wrmsr(uint32_t msr, uint64_t v)

@@ -23,6 +23,8 @@
 #include "kernel/vsprintf.h"
 
 const struct pv_backend *pv_backend;
+static const struct pv_backend *booted;		/* chosen at boot; pv_backend may change */
+static struct pv_ops booted_table;		/* what it installed, lockdebug included */
 static const struct pv_backend *claimed;
 static const char *claimed_why;
 static bool patching = true;
@@ -184,8 +186,86 @@ void pvops_init(void)
 		b->install();
 	lockdebug_install();
 	check_table(b);
-	pv_backend = b;
+	pv_backend = booted = b;
+	booted_table = pv_ops;
 	printk("pvops: backend %s (%s%s)\n", b->name, why,
 	       patching ? "" : "; pvops=off: every site stays an indirect call");
 	pvops_patch_all(patching);
+}
+
+/* ---- for the monitor (pvops/monitor.c, kernel/monitor.c) ---- */
+
+void pvops_describe(void)
+{
+	if (pv_backend->describe)
+		pv_backend->describe();
+	else
+		printk("hv: the %s backend describes nothing\n", pv_backend->name);
+}
+
+void pvops_counts(void)
+{
+	if (pv_backend->counts)
+		pv_backend->counts();
+	else
+		printk("counts: the %s backend counts nothing\n", pv_backend->name);
+}
+
+bool pvops_set_lazy(bool on)
+{
+	if (!pv_backend->set_lazy)
+		return false;
+	pv_backend->set_lazy(on);
+	return true;
+}
+
+/*
+ * `patch native` under a hypervisor: the native table, but for two groups
+ * that cannot change under a running kernel without it noticing.  The
+ * clock: time would jump between two clocks' readings.  The locks: a
+ * waiter may sleep in the hypervisor and need its kick, and lockdebug's
+ * checks wrap whatever is there.
+ */
+static void native_table(struct pv_ops *t)
+{
+	*t = pv_native_ops;
+	t->time = booted_table.time;
+	t->lock = booted_table.lock;
+}
+
+static void switch_to(const struct pv_backend *b, const struct pv_ops *table, bool patch)
+{
+	patching = patch;
+	pv_backend = b;
+	pvops_repatch_table(table, patch);
+	printk("pvops: backend %s, %s\n", b->name, patch ? "patched" : "every site indirect");
+	pvops_print_counts();
+}
+
+/* `patch off|native|<the booted backend>`: NULL when done, else why not. */
+const char *pvops_switch(const char *to)
+{
+	const struct pv_backend *b = find_backend(to);
+	static struct pv_ops native;
+
+	if (!strcmp(to, "off")) {
+		switch_to(pv_backend, NULL, false);
+	} else if (b == booted) {
+		switch_to(booted, &booted_table, true);
+	} else if (b && !strcmp(b->name, "native")) {
+		if (booted->no_native)
+			return booted->no_native;
+		native_table(&native);
+		switch_to(b, &native, true);
+	} else if (b) {
+		return "that backend is not the one running here: off, native or the running one";
+	} else {
+		return "no such backend: off, native or the running one";
+	}
+	return NULL;
+}
+
+const char *pvops_booted_name(void)
+{
+	return booted ? booted->name : "native";
 }

@@ -29,4 +29,11 @@ bool pvops_patch_cost(uint64_t *tsc, unsigned int *sites);
 void pvops_report(void);		/* at exit: what the backend got from the host */
 void pvops_cpu_init(int cpu);		/* a CPU other than the boot CPU starts */
 
+/* For the monitor: the backend's hooks (pvops/backend.h), or a line saying it has none. */
+void pvops_describe(void);
+void pvops_counts(void);
+bool pvops_set_lazy(bool on);		/* false: this backend never batches */
+const char *pvops_switch(const char *to);	/* off|native|<booted>: NULL, or why not */
+const char *pvops_booted_name(void);
+
 #endif

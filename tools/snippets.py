@@ -8,6 +8,7 @@ sample boots of each way to run pvos.  Each comes from the tools a student
 would run (objdump, build/tools/pvsites) or from a real boot's log:
 
     build/samples/*.log          tools/samples.sh: TCG and Xen dom0 boots
+    build/samples/monitor-native.log   tests/monitor/native.t's session
     build/kvm/nested-full.log    tests/kvm/pvos-kvm.t's first boot (selftest)
     build/xen-domu/t-domu/1.console   tests/xen/domu.t's first guest (selftest)
 
@@ -30,7 +31,14 @@ VOLATILE = [
     r'PV IPIs \(\d+',
     r'\d+ of \d+ remote flushes',
     r'\d+ sleeps in lock\.wait, \d+ kicks',
+    r'total=\d+ per_op=[\d.]+',
 ]
+
+# What docs/monitor.md shows of the monitor session (tests/monitor/native.t):
+# these commands, each with its whole answer, the first time it was typed.
+# (and the walk of a kernel address, whichever the build put kmain at).
+MONITOR_SHOWN = ['help', 'sites expect_fault', 'bench read_cr3', 'walk 0x100000000000',
+                 'hv', 'patch off', 'patch native', 'frobnicate', 'walk', 'walk 0xzz12']
 
 
 class Missing(Exception):
@@ -245,6 +253,23 @@ class Snippets:
             return self.block_verbose_in(name[len('verbose-'):])
         return self.blocks().get(name)
 
+    def block_monitor(self):
+        """The native monitor session, cut to the commands of MONITOR_SHOWN."""
+        lines = read_log(self.path('samples', 'monitor-native.log'),
+                         'prove tests/monitor/native.t')
+        keep, on, seen = [], False, set()
+        for l in lines:
+            if l.startswith('pvos> '):
+                typed = l[len('pvos> '):]
+                on = typed not in seen and (typed in MONITOR_SHOWN or
+                                            typed.startswith('walk 0xffffffff'))
+                seen.add(typed)
+            if on and l.strip():
+                keep.append(l)
+        if not keep:
+            raise Missing('no monitor session in build/samples/monitor-native.log')
+        return code(keep)
+
     def blocks(self):
         tests = 'run make test (or make %s) first'
         return {
@@ -264,6 +289,7 @@ class Snippets:
             'kvm-report': self.sample(('kvm', 'nested-full.log'), tests % 'kvm-test', r'kvm: (in use|offered)'),
             'kvm-report-smp': self.sample(('kvm', 'nested-smp.log'), tests % 'kvm-test', r'kvm: in use'),
             'sample-domu': self.sample(('xen-domu', 't-domu', '1.console'), tests % 'xen-test'),
+            'monitor-native': self.block_monitor,
             'xen-bad-update': self.sample(('xen', 'dom0-bad-update.log'), tests % 'xen-test',
                                           r'pvos: PANIC'),
         }

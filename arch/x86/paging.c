@@ -210,6 +210,37 @@ bool translate(unsigned long va, phys_addr_t *pa, pteval_t *entry)
 	return false;
 }
 
+/*
+ * The monitor's `walk`: each level's entry for va, as it is in memory (a
+ * machine frame under Xen PV) and as pte_val reads it (pseudo-physical).
+ * Stops after a leaf, a hole, or an entry whose table is not in pvos's
+ * direct map (under Xen, Xen's own tables at the top of the address
+ * space): reading those could fault.  Returns how many levels it filled.
+ */
+int page_walk(unsigned long va, struct pt_step steps[4])
+{
+	pteval_t *table = kernel_pgd;
+	phys_addr_t pa;
+	int n = 0;
+
+	for (int l = 4; l >= 1; l--, n++) {
+		pteval_t *e = &table[pt_index(va, l)];
+		struct pt_step *s = &steps[n];
+
+		*s = (struct pt_step){ .level = l, .index = pt_index(va, l), .raw = *e };
+		s->val = l == 1 ? read_leaf(e) : pte_val(*e);
+		s->present = s->val & PTE_P;
+		s->leaf = s->present && (l == 1 || (s->val & PTE_PS));
+		if (!s->present || s->leaf)
+			return n + 1;
+		table = phys_to_virt(s->val & PTE_ADDR);
+		s->foreign = !translate((unsigned long)table, &pa, NULL);
+		if (s->foreign)
+			return n + 1;
+	}
+	return n;
+}
+
 unsigned long kernel_pgd_phys(void)
 {
 	return kernel_pgd_pa;

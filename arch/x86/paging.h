@@ -14,6 +14,14 @@ int map_page_local(unsigned long va, phys_addr_t pa, pteval_t prot);	/* this CPU
 void unmap_page_local(unsigned long va);
 bool translate(unsigned long va, phys_addr_t *pa, pteval_t *entry);
 pteval_t *lookup_pte(unsigned long va);
+/* One level of a page walk (page_walk, for the monitor's `walk`). */
+struct pt_step {
+	int level, index;		/* 4 = PML4 ... 1 = PTE; the entry's index */
+	pteval_t raw, val;		/* in memory (machine frame under Xen); as pte_val reads it */
+	bool present, leaf;		/* a leaf maps the page (PTE, or PS above) */
+	bool foreign;			/* its table is not in pvos's direct map: not read */
+};
+int page_walk(unsigned long va, struct pt_step steps[4]);
 /* Writing read-only kernel text, through an alias (the patcher's). */
 void text_poke(void *addr, const void *src, size_t len);
 void text_poke_done(void);

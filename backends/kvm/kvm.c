@@ -22,20 +22,6 @@
 
 struct kvm_state kvm;
 
-static void signature(uint32_t leaf, char sig[13])
-{
-	struct cpuid_regs r;
-
-	cpuid(leaf, 0, &r);
-	memcpy(sig, &r.ebx, 4);
-	memcpy(sig + 4, &r.ecx, 4);
-	memcpy(sig + 8, &r.edx, 4);
-	sig[12] = '\0';
-	for (int i = 0; i < 12; i++)
-		if (sig[i] && (sig[i] < 0x20 || sig[i] > 0x7e))
-			sig[i] = '?';
-}
-
 static bool kvm_detect(char *why, size_t size)
 {
 	struct cpuid_regs r;
@@ -46,9 +32,9 @@ static bool kvm_detect(char *why, size_t size)
 		snprintf(why, size, "CPUID.1:ECX has no hypervisor bit");
 		return false;
 	}
-	signature(KVM_CPUID_SIGNATURE, first);
+	cpuid_signature(KVM_CPUID_SIGNATURE, first);
 	for (uint32_t base = KVM_CPUID_SIGNATURE; base < 0x40010000; base += 0x100) {
-		signature(base, sig);
+		cpuid_signature(base, sig);
 		if (!memcmp(sig, "KVMKVMKVM\0\0\0", 12)) {
 			kvm.base = base;
 			cpuid(base + 1, 0, &r);
@@ -131,6 +117,47 @@ void kvm_report(void)
 	printk("kvm: offered but not delivered: %s\n", *missed ? missed : "none");
 }
 
+/* The monitor's `hv`: what CPUID offers, then what pvos got of it (as at exit). */
+static void kvm_describe(void)
+{
+	static const char *const names[] = {
+		[KVM_FEATURE_CLOCKSOURCE] = "clocksource", [KVM_FEATURE_NOP_IO_DELAY] = "nop_io_delay",
+		[KVM_FEATURE_MMU_OP] = "mmu_op", [KVM_FEATURE_CLOCKSOURCE2] = "clocksource2",
+		[KVM_FEATURE_ASYNC_PF] = "async_pf", [KVM_FEATURE_STEAL_TIME] = "steal_time",
+		[KVM_FEATURE_PV_EOI] = "pv_eoi", [KVM_FEATURE_PV_UNHALT] = "pv_unhalt",
+		[KVM_FEATURE_PV_TLB_FLUSH] = "pv_tlb_flush", [KVM_FEATURE_ASYNC_PF_VMEXIT] = "async_pf_vmexit",
+		[KVM_FEATURE_PV_SEND_IPI] = "pv_send_ipi", [KVM_FEATURE_POLL_CONTROL] = "poll_control",
+		[KVM_FEATURE_PV_SCHED_YIELD] = "pv_sched_yield", [KVM_FEATURE_ASYNC_PF_INT] = "async_pf_int",
+		[KVM_FEATURE_MSI_EXT_DEST_ID] = "msi_ext_dest_id",
+	};
+
+	printk("hv: kvm: CPUID %#x+1 offers features %#x:", kvm.base, kvm.features);
+	for (unsigned int bit = 0; bit < 32; bit++)
+		if (kvm.features & (1u << bit))
+			printk(" %s", bit < ARRAY_SIZE(names) && names[bit] ? names[bit] : "?");
+	printk("\n");
+	kvm_report();
+}
+
+/*
+ * The monitor's `counts`.  A VM exit happens behind the guest's back: only
+ * the host counts them (KVM's debugfs; tests/kvm/exits.sh reads them).
+ * pvos counts the hypercalls it makes and the exits its PV features saved.
+ */
+static void kvm_counts(void)
+{
+	uint64_t skipped = kvm_sum(eoi_skipped);
+
+	printk("counts: kvm: hypercalls since boot: KVM_HC_SEND_IPI %lu (apic.send_ipi), "
+	       "KVM_HC_KICK_CPU %lu (lock.kick)\n", kvm_sum(ipis), kvm_sum(kicks));
+	printk("counts: kvm: exits saved: %lu of %lu EOIs skipped (PV EOI, apic.eoi); "
+	       "%lu remote TLB flushes left to KVM (mmu.flush_tlb_multi); io_delay %s\n",
+	       skipped, skipped + kvm_sum(eoi_written), kvm_sum(flush_deferred),
+	       kvm.nop_io_delay ? "a NOP (no exit)" : "native (an exit each)");
+	printk("counts: kvm: VM exits are counted only by the host (KVM's debugfs 'exits'), "
+	       "not by the guest\n");
+}
+
 static void kvm_install(void)
 {
 	pv_ops = pv_native_ops;	/* start native, override what KVM does better */
@@ -151,5 +178,7 @@ const struct pv_backend kvm_backend = {
 	.install = kvm_install,
 	.report = kvm_report,
 	.cpu_init = kvm_cpu_init,
+	.describe = kvm_describe,
+	.counts = kvm_counts,
 };
 PV_BACKEND(kvm_backend);

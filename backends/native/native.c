@@ -16,6 +16,7 @@
  */
 #include "pvops/backend.h"
 #include "pvops/pvlock.h"
+#include "kernel/printk.h"
 
 #define NATIVE_ASM_FN(name, code)					\
 	asm(".pushsection .text, \"ax\"\n"				\
@@ -78,10 +79,24 @@ static void pv_native_install(void)
 	pvlock_force_native();
 }
 
+/* The monitor's `hv` and `counts`: there is no hypervisor to describe or count. */
+static void pv_native_describe(void)
+{
+	printk("hv: native backend: pvos drives the machine itself and uses no hypervisor interface\n");
+}
+
+static void pv_native_counts(void)
+{
+	printk("counts: native backend: no hypercalls; a VM exit, if pvos runs in a VM at all, "
+	       "is seen only by the host\n");
+}
+
 const struct pv_backend native_backend = {
 	.name = "native",
 	.priority = 0,
 	.detect = pv_native_detect,
 	.install = pv_native_install,
+	.describe = pv_native_describe,
+	.counts = pv_native_counts,
 };
 PV_BACKEND(native_backend);

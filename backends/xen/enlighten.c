@@ -15,6 +15,7 @@
 #include "backends/xen/xen.h"
 #include "backends/xen/console.h"
 #include "backends/xen/mmu.h"
+#include "backends/xen/monitor.h"
 #include "backends/xen/ops.h"
 #include "backends/xen/platform.h"
 #include "backends/xen/smp.h"
@@ -149,5 +150,10 @@ const struct pv_backend xen_backend = {
 	.install = xen_install,
 	.hypercalls = xen_hypercalls,
 	.cpu_init = xen_cpu_init,
+	.describe = xen_describe,
+	.counts = xen_counts,
+	.set_lazy = xen_set_lazy,
+	.no_native = "a Xen PV kernel runs in ring 3, where the native ops (cli, mov to cr3, "
+		     "writes to its read-only page tables) fault",
 };
 PV_BACKEND(xen_backend);

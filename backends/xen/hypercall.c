@@ -9,6 +9,8 @@
 
 /* Per CPU, so that one CPU's count is not disturbed by another's timer hypercalls. */
 static volatile uint64_t xen_hypercall_count[MAX_CPUS];
+/* And by hypercall number, for the monitor's `counts` (backends/xen/monitor.c). */
+static volatile uint64_t xen_hypercall_nr_count[MAX_CPUS][XEN_HC_COUNTED];
 
 /*
  * Xen may overwrite the argument registers (a debug Xen poisons them), and
@@ -33,6 +35,8 @@ long xen_hypercall(unsigned int nr, unsigned long a1, unsigned long a2,
 		   unsigned long a3, unsigned long a4, unsigned long a5)
 {
 	xen_hypercall_count[smp_processor_id()]++;
+	if (nr < XEN_HC_COUNTED)
+		xen_hypercall_nr_count[smp_processor_id()][nr]++;
 	return xen_hypercall_uncounted(nr, a1, a2, a3, a4, a5);
 }
 
@@ -47,6 +51,15 @@ uint64_t xen_hypercalls_total(void)
 
 	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
 		n += xen_hypercall_count[cpu];
+	return n;
+}
+
+uint64_t xen_hypercalls_of(unsigned int nr)
+{
+	uint64_t n = 0;
+
+	for (int cpu = 0; cpu < MAX_CPUS && nr < XEN_HC_COUNTED; cpu++)
+		n += xen_hypercall_nr_count[cpu][nr];
 	return n;
 }
 

@@ -34,6 +34,8 @@ long xen_hypercall_uncounted(unsigned int nr, unsigned long a1, unsigned long a2
 			     unsigned long a3, unsigned long a4, unsigned long a5);
 uint64_t xen_hypercalls_here(void);	/* made by this CPU so far */
 uint64_t xen_hypercalls_total(void);	/* by every CPU */
+#define XEN_HC_COUNTED	48		/* hypercall numbers counted one by one */
+uint64_t xen_hypercalls_of(unsigned int nr);	/* of this number, by every CPU */
 
 #define XEN_HC(nr, a1, a2, a3, a4, a5)					\
 	xen_hypercall(__HYPERVISOR_##nr, (unsigned long)(a1), (unsigned long)(a2), \

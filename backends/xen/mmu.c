@@ -22,6 +22,7 @@
  */
 #include "backends/xen/xen.h"
 #include "backends/xen/mmu.h"
+#include "backends/xen/monitor.h"
 #include "arch/x86/mm.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/tlb.h"
@@ -168,9 +169,17 @@ static void xen_lazy_ext(const struct mmuext_op *op)
 	xen_lazy_add(q, __HYPERVISOR_mmuext_op, e);
 }
 
+/* The monitor's `lazy off` makes lazy-MMU sections write at once, to compare. */
+static bool xen_lazy_batching = true;
+
+void xen_set_lazy(bool on)
+{
+	xen_lazy_batching = on;
+}
+
 void xen_lazy_mmu_enter(void)
 {
-	xen_lazy()->active = true;
+	xen_lazy()->active = xen_lazy_batching;
 }
 
 void xen_lazy_mmu_leave(void)

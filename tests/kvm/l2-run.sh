@@ -20,6 +20,8 @@
 #   mem=<QEMU -m value>           model=<-cpu model, default host; direct mode
 #   smp=<QEMU -smp, default 1>    passes what tools/kvm-cpu.sh found>
 #   stats=1                       the caller wants KVM's counters (--stats)
+#   send=<file> send_after=<text> type the file's bytes on the guest's COM1
+#                                 when it first prints a line starting with text
 #
 # KVM's counters live in debugfs: if its kvm directory is missing and the
 # caller wants them, we mount debugfs when root, else every snapshot says
@@ -38,7 +40,7 @@ DEBUGFS_KVM=${PVOS_KVM_DEBUGFS:-/sys/kernel/debug/kvm}
 EOF_MARK="$(printf '\001')pvos-l2-eof$(printf '\001')"
 CR=$(printf '\r')
 
-append='' cpu='' timeout=240 mem=128M smp=1 model=host stats=0
+append='' cpu='' timeout=240 mem=128M smp=1 model=host stats=0 send='' send_after=''
 
 # printf, not echo: dash's echo would expand backslashes in guest output.
 out() { printf '%s%s\n' "$1" "$2"; }
@@ -55,6 +57,8 @@ read_args() {
             smp=*)     smp=${kv#smp=} ;;
             model=*)   model=${kv#model=} ;;
             stats=*)   stats=${kv#stats=} ;;
+            send=*)    send=${kv#send=} ;;
+            send_after=*) send_after=${kv#send_after=} ;;
             qemu=*)    set -- "$@" "${kv#qemu=}" ;;
             ''|'#'*)   ;;
             *) echo "L1-FAIL bad line in $ARGSFILE: $kv"; return 1 ;;
@@ -121,7 +125,11 @@ reader() {
                 emit_stats "${line#*: snapshot }"
                 printf 'g' >&4
                 kill -CONT "$QPID" 2>/dev/null ;;
-            *) out "L2| " "$line" ;;
+            *) out "L2| " "$line"
+               # --send-file: typed once, when the guest says it is ready.
+               if [ -n "$send" ]; then
+                   case "$line" in "$send_after"*) cat "$send" >&4; send='' ;; esac
+               fi ;;
         esac
     done
 }

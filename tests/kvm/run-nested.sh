@@ -3,7 +3,7 @@
 #
 #   run-nested.sh [--cpu-flags ',-kvm-pv-eoi,...'] [--stats FILE] [--live]
 #                 [--timeout SECS] [--mem SIZE] [--smp N] [--qemu-arg ARG]...
-#                 KERNEL.ELF "guest command line"
+#                 [--send-file FILE --send-after TEXT] KERNEL.ELF "guest command line"
 #
 # Two modes, same output contract:
 #   nested  L0 (this host) runs QEMU TCG -cpu max; L1 is Debian's kernel with
@@ -23,6 +23,10 @@
 # stdout: the guest's serial output (--live: as it comes, for `make run-kvm`,
 # instead of at the end).  --stats FILE: one line per
 # "kvmstat: snapshot <label>" handshake, "<label> <stat>=<value> ...".
+# --send-file FILE: its bytes are typed on the guest's serial line, all at
+# once, when the guest first prints a line starting with --send-after's TEXT
+# (the monitor's "monitor: ready"; tests/monitor/kvm-nested.t).  QEMU takes
+# them from the FIFO only as fast as the guest's UART empties, so none is lost.
 # Exit: the L2 QEMU's status (isa-debug-exit: 1 = guest wrote 0 = pass,
 # 3 = guest wrote 1 = fail, ...); 124 = timeout; 125 = harness failure
 # (L1 did not boot, no /dev/kvm in L1, L2 QEMU failed to start); 2 = usage
@@ -42,7 +46,7 @@ OUT=${PVOS_KVM_BUILD:-$REPO/build/kvm}
 EXIT_TIMEOUT=124
 EXIT_HARNESS=125
 
-cpu_flags='' stats_file='' timeout_s=300 mem=128M smp=1 live=''
+cpu_flags='' stats_file='' timeout_s=300 mem=128M smp=1 live='' send_file='' send_after=''
 qemu_args=()
 
 say()   { echo "run-nested: $*" >&2; }
@@ -58,6 +62,8 @@ parse_args() {
             --mem)       mem=${2?}; shift 2 ;;
             --smp)       smp=${2?}; shift 2 ;;
             --qemu-arg)  qemu_args+=("${2?}"); shift 2 ;;
+            --send-file) send_file=${2?}; shift 2 ;;
+            --send-after) send_after=${2?}; shift 2 ;;
             -h|--help)   usage ;;
             --) shift; break ;;
             -*) say "unknown option $1"; usage ;;
@@ -69,6 +75,8 @@ parse_args() {
     [[ -r $kernel ]] || { say "no such guest kernel: $kernel"; exit 2; }
     [[ $timeout_s =~ ^[0-9]+$ ]] || { say "--timeout needs seconds"; exit 2; }
     [[ $smp =~ ^[1-9][0-9]*$ ]] || { say "--smp needs a number of CPUs (1 or more)"; exit 2; }
+    [[ -z $send_file || ( -r $send_file && -n $send_after ) ]] ||
+        { say "--send-file needs a readable file and --send-after TEXT"; exit 2; }
     [[ $cpu_flags == '' || $cpu_flags == ,* ]] ||
         { say "--cpu-flags must start with a comma (it is appended to the -cpu model)"; exit 2; }
 }
@@ -90,7 +98,7 @@ choose_mode() {
 # model= (the -cpu model) only in direct mode; in L1, "host" always works.
 # stats=1 asks l2-run.sh to make KVM's counters readable (mount debugfs).
 write_args() {
-    local f=$1 l2_timeout=$2 model=${3:-} a
+    local f=$1 l2_timeout=$2 model=${3:-} send=${4:-} a
     {
         printf 'append=%s\n' "$cmdline"
         printf 'cpu=%s\n' "$cpu_flags"
@@ -99,9 +107,10 @@ write_args() {
         printf 'timeout=%s\n' "$l2_timeout"
         printf 'stats=%s\n' "$(( ${#stats_file} > 0 ))"
         [[ -z $model ]] || printf 'model=%s\n' "$model"
+        [[ -z $send ]] || printf 'send=%s\nsend_after=%s\n' "$send" "$send_after"
         for a in ${qemu_args[@]+"${qemu_args[@]}"}; do printf 'qemu=%s\n' "$a"; done
     } > "$f"
-    if grep -q $'\r' "$f" || (( $(wc -l < "$f") != 6 + ${model:+1} + ${#qemu_args[@]} )); then
+    if grep -q $'\r' "$f" || (( $(wc -l < "$f") != 6 + ${model:+1} + ${send:+2} + ${#qemu_args[@]} )); then
         say "arguments must not contain newlines or CRs"; exit 2
     fi
 }
@@ -119,7 +128,9 @@ build_run_image() {
     local img=$1 pay=$work/payload size
     mkdir -p "$pay/pvos"
     cp "$kernel" "$pay/pvos/kernel.elf"
-    write_args "$pay/pvos/args" $(( timeout_s > 90 ? timeout_s - 60 : timeout_s * 2 / 3 ))
+    [[ -z $send_file ]] || cp "$send_file" "$pay/pvos/input"
+    write_args "$pay/pvos/args" $(( timeout_s > 90 ? timeout_s - 60 : timeout_s * 2 / 3 )) '' \
+        ${send_file:+/pvos/input}
     cp "$OUT/initramfs-base.cpio.gz" "$img"
     size=$(stat -c %s "$img")
     head -c $(( (4 - size % 4) % 4 )) /dev/zero >> "$img"
@@ -151,7 +162,7 @@ run_direct() {
     if [[ ${PVOS_L2_ACCEL:-kvm} == kvm ]]; then
         model=$("$REPO/tools/kvm-cpu.sh") || { say "error: no -cpu model QEMU accepts with -accel kvm"; exit $EXIT_HARNESS; }
     fi
-    write_args "$args" "$timeout_s" "$model"
+    write_args "$args" "$timeout_s" "$model" ${send_file:+"$(realpath "$send_file")"}
     say "running the guest directly on this host (${PVOS_L2_ACCEL:-kvm}${model:+, -cpu $model}, no nesting)"
     timeout -k 10 $(( timeout_s + 15 )) sh "$HERE/l2-run.sh" "$kernel" "$args" > "$log" 2>&1
 }
