@@ -210,6 +210,7 @@ build/host/test_vsprintf: kernel/vsprintf.c kernel/string.c
 build/host/test_cmdline: kernel/cmdline.c kernel/vsprintf.c kernel/string.c
 build/host/test_pagealloc: kernel/pagealloc.c
 build/host/test_patch: pvops/patch.c
+build/host/test_override: pvops/override.c
 # The relocation scanner and the call engine; it builds its ELF fixtures when it runs.
 build/host/test_pvcalls: tools/pvcalls_scan.c tools/elfutil.c pvops/call_patch.c pvops/patch.c pvops/pv_ops.c
 build/host/test_pvcalls: HOST_LIBS = -lelf
