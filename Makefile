@@ -109,14 +109,15 @@ HOSTCC := gcc
 HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I.
 .PHONY: tools
 tools: build/tools/pvsites build/tools/pvcalls
-# They link the kernel's own op table (pv_ops.c) and patch engines (patch.c,
-# call_patch.c), and share their libelf helpers (tools/elfutil.c).
-TOOL_ENGINE := pvops/pv_ops.c pvops/patch.c pvops/call_patch.c tools/elfutil.c
+# They link the kernel's own op table (pv_ops.c), patch engines (patch.c,
+# call_patch.c) and override records' engine (override.c), and share their
+# libelf helpers (tools/elfutil.c).
+TOOL_ENGINE := pvops/pv_ops.c pvops/patch.c pvops/call_patch.c pvops/override.c tools/elfutil.c
 TOOL_HEADERS := pvops/site.h pvops/calls.h pvops/pv_ops.h pvops/patch.h pvops/call_patch.h \
-	tools/elfutil.h arch/x86/cpu.h
-build/tools/pvsites: tools/pvsites.c $(TOOL_ENGINE) $(TOOL_HEADERS) | ensure-deps
+	pvops/override.h tools/elfutil.h arch/x86/cpu.h
+build/tools/pvsites: tools/pvsites.c tools/pvplan.c tools/pvsites.h $(TOOL_ENGINE) $(TOOL_HEADERS) | ensure-deps
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOSTCFLAGS) -o $@ tools/pvsites.c $(TOOL_ENGINE) -lelf
+	$(HOSTCC) $(HOSTCFLAGS) -o $@ tools/pvsites.c tools/pvplan.c $(TOOL_ENGINE) -lelf
 build/tools/pvcalls: tools/pvcalls.c tools/pvcalls_scan.c tools/pvcalls_scan.h $(TOOL_ENGINE) \
 		$(TOOL_HEADERS) | ensure-deps
 	@mkdir -p $(dir $@)
