@@ -257,21 +257,24 @@ bench: build/pvos.elf
 
 # Every figure README.md and docs/ quote from build/*.csv (tools/figures.py),
 # and every address, byte and sample boot they show (tools/snippets.py, from
-# build/pvos.elf and the boots of tools/samples.sh and of make test):
+# build/pvos.elf and the boots of tools/samples.sh and of make test), and
+# the pictures of docs/pictures/ (tools/pictures.py, with graphviz):
 # `make docs` rewrites them after `make bench`; `make docs-check` (the last
-# stage of `make test`) fails if one differs, or if the plot does.
+# stage of `make test`) fails if one differs, or if a picture or the plot does.
 DOCS_INPUTS := build/pvos.iso build/tools/pvsites build/xen/xen
 
 docs: $(DOCS_INPUTS) | ensure-deps
 	@test -s build/bench.csv || { echo "docs: no build/bench.csv: run make bench first"; exit 1; }
 	tools/samples.sh
 	python3 tools/figures.py --update
+	python3 tools/pictures.py
 	tools/bench.sh --plot && cp build/bench.png docs/performance.png && \
 		cp build/bench-locks.png docs/performance-locks.png
 
 docs-check: $(DOCS_INPUTS) | ensure-deps
 	tools/samples.sh
 	python3 tools/figures.py --check
+	python3 tools/pictures.py --check
 	tools/bench.sh --plot
 	@cmp -s build/bench.png docs/performance.png || \
 		{ echo "docs-check: docs/performance.png is not the plot of build/bench.csv: run make docs"; exit 1; }
