@@ -218,7 +218,9 @@ static void read_templates(struct planner *pl)
 {
 	size_t size = 0;
 	const uint8_t *p = bounded(pl->im, "pv_insns", &size);
+	uint64_t rec = 0;
 
+	elfu_sym_value(pl->im->elf, "__start_pv_insns", &rec);
 	if (!p || size % INSN_SIZE)
 		die(1, "%s: no usable template table (.pv_insns)", pl->im->path);
 	pl->ntmpls = size / INSN_SIZE;
@@ -227,7 +229,6 @@ static void read_templates(struct planner *pl)
 		struct tmpl *t = &pl->tmpls[i];
 		uint64_t code = le64(p + 8), end = le64(p + 16);
 		const uint8_t *bytes = end >= code ? elfu_bytes_at(pl->im->elf, code, end - code) : NULL;
-		uint64_t rec;
 
 		if (!bytes)
 			die(1, "%s: template #%zu's code is not in the image", pl->im->path, i);
@@ -237,7 +238,6 @@ static void read_templates(struct planner *pl)
 			.equiv = (const void *)(uintptr_t)le64(p + 24),
 		};
 		t->end_addr = end;
-		elfu_sym_value(pl->im->elf, "__start_pv_insns", &rec);
 		t->name = elfu_sym_at(pl->im->elf, rec + i * INSN_SIZE);
 	}
 }
