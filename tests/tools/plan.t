@@ -87,7 +87,7 @@ check "kvm --features none: the native plan, byte for byte" \
 kvm_log=$SAMPLES/kvm-verbose.log
 if fresh "$kvm_log" && grep -q '^pvops: backend kvm' "$kvm_log"; then
     mask=$(sed -n 's/.*KVMKVMKVM, features \(0x[0-9a-f]*\).*/\1/p' "$kvm_log" | sed -n 1p)
-    facts=$(sed -n 's/^kvm: hypercalls: \([a-z]*\) works.*/\1/p' "$kvm_log" | sed -n 1p)
+    facts=,$(sed -n 's/^kvm: hypercalls: \([a-z]*\) works.*/\1/p' "$kvm_log" | sed -n 1p)
     grep -q '^kvm: paravirtual ticket locks' "$kvm_log" && facts="$facts,pvspin"
     for b in $(seq 0 31); do
         if (( (mask >> b) & 1 )); then facts="$facts,$b"; fi
