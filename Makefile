@@ -109,14 +109,15 @@ HOSTCC := gcc
 HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I.
 .PHONY: tools
 tools: build/tools/pvsites build/tools/pvcalls
-# They link the kernel's own op table (pv_ops.c) and patch engines (patch.c,
-# call_patch.c), and share their libelf helpers (tools/elfutil.c).
-TOOL_ENGINE := pvops/pv_ops.c pvops/patch.c pvops/call_patch.c tools/elfutil.c
+# They link the kernel's own op table (pv_ops.c), patch engines (patch.c,
+# call_patch.c) and override records' engine (override.c), and share their
+# libelf helpers (tools/elfutil.c).
+TOOL_ENGINE := pvops/pv_ops.c pvops/patch.c pvops/call_patch.c pvops/override.c tools/elfutil.c
 TOOL_HEADERS := pvops/site.h pvops/calls.h pvops/pv_ops.h pvops/patch.h pvops/call_patch.h \
-	tools/elfutil.h arch/x86/cpu.h
-build/tools/pvsites: tools/pvsites.c $(TOOL_ENGINE) $(TOOL_HEADERS) | ensure-deps
+	pvops/override.h tools/elfutil.h arch/x86/cpu.h
+build/tools/pvsites: tools/pvsites.c tools/pvplan.c tools/pvsites.h $(TOOL_ENGINE) $(TOOL_HEADERS) | ensure-deps
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOSTCFLAGS) -o $@ tools/pvsites.c $(TOOL_ENGINE) -lelf
+	$(HOSTCC) $(HOSTCFLAGS) -o $@ tools/pvsites.c tools/pvplan.c $(TOOL_ENGINE) -lelf
 build/tools/pvcalls: tools/pvcalls.c tools/pvcalls_scan.c tools/pvcalls_scan.h $(TOOL_ENGINE) \
 		$(TOOL_HEADERS) | ensure-deps
 	@mkdir -p $(dir $@)
@@ -210,6 +211,7 @@ build/host/test_vsprintf: kernel/vsprintf.c kernel/string.c
 build/host/test_cmdline: kernel/cmdline.c kernel/vsprintf.c kernel/string.c
 build/host/test_pagealloc: kernel/pagealloc.c
 build/host/test_patch: pvops/patch.c
+build/host/test_override: pvops/override.c
 # The relocation scanner and the call engine; it builds its ELF fixtures when it runs.
 build/host/test_pvcalls: tools/pvcalls_scan.c tools/elfutil.c pvops/call_patch.c pvops/patch.c pvops/pv_ops.c
 build/host/test_pvcalls: HOST_LIBS = -lelf
@@ -255,21 +257,24 @@ bench: build/pvos.elf
 
 # Every figure README.md and docs/ quote from build/*.csv (tools/figures.py),
 # and every address, byte and sample boot they show (tools/snippets.py, from
-# build/pvos.elf and the boots of tools/samples.sh and of make test):
+# build/pvos.elf and the boots of tools/samples.sh and of make test), and
+# the pictures of docs/pictures/ (tools/pictures.py, with graphviz):
 # `make docs` rewrites them after `make bench`; `make docs-check` (the last
-# stage of `make test`) fails if one differs, or if the plot does.
+# stage of `make test`) fails if one differs, or if a picture or the plot does.
 DOCS_INPUTS := build/pvos.iso build/tools/pvsites build/xen/xen
 
 docs: $(DOCS_INPUTS) | ensure-deps
 	@test -s build/bench.csv || { echo "docs: no build/bench.csv: run make bench first"; exit 1; }
 	tools/samples.sh
 	python3 tools/figures.py --update
+	python3 tools/pictures.py
 	tools/bench.sh --plot && cp build/bench.png docs/performance.png && \
 		cp build/bench-locks.png docs/performance-locks.png
 
 docs-check: $(DOCS_INPUTS) | ensure-deps
 	tools/samples.sh
 	python3 tools/figures.py --check
+	python3 tools/pictures.py --check
 	tools/bench.sh --plot
 	@cmp -s build/bench.png docs/performance.png || \
 		{ echo "docs-check: docs/performance.png is not the plot of build/bench.csv: run make docs"; exit 1; }

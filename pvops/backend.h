@@ -8,6 +8,7 @@
 
 #include "pvops/pvops.h"
 #include "pvops/patch.h"
+#include "pvops/override.h"
 
 /*
  * A backend: how pvos does privileged work on one kind of machine.  It is
@@ -104,5 +105,41 @@ extern const struct pv_insn __start_pv_insns[], __stop_pv_insns[];
 		.code = name##_code, .end = name##_code_end,		\
 		.equiv = (const void *)(equiv_fn),			\
 	}
+
+/*
+ * PV_OVERRIDE(backend, slot, fn, when, features) records that `backend`
+ * puts `fn` into pv_ops.slot when the facts `when` (PV_WHEN_*) hold and
+ * the host offers every bit of `features`; PV_WHEN_ALWAYS, 0 for always.
+ * For a callee-save slot fn is its code: a PV_CALLEE_SAVE_THUNK's
+ * fn_thunk, or asm.  The record goes into .pv_overrides, between
+ * __start_pv_overrides and __stop_pv_overrides, where the backend's install
+ * finds it (pv_install_overrides) and so does `pvsites --plan`: one list,
+ * read by both, is what the backend's table is.
+ */
+extern const struct pv_override __start_pv_overrides[], __stop_pv_overrides[];
+
+/* fn can go into the slot: any code for a callee-save one, else the slot's type. */
+#define PV_SLOT_TAKES(slot, fn)							\
+	(__builtin_types_compatible_p(__typeof__(pv_ops.slot), struct pv_callee_save) || \
+	 __builtin_types_compatible_p(__typeof__(pv_ops.slot), __typeof__(&(fn))))
+
+#define __PV_OVERRIDE(id, backend_, slot, fn, when_, features_)			\
+	_Static_assert(PV_SLOT_TAKES(slot, fn), #fn " cannot go into " #slot);	\
+	static const struct pv_override id __used __aligned(8)			\
+		__section(".pv_overrides") = {					\
+		.backend = &(backend_), .func = (const void *)(fn),		\
+		.op = PV_OP(slot), .when = (when_), .features = (features_),	\
+	}
+#define __PV_OVERRIDE_ID(n, ...)	__PV_OVERRIDE(pv_override_##n, __VA_ARGS__)
+#define __PV_OVERRIDE_N(n, ...)		__PV_OVERRIDE_ID(n, __VA_ARGS__)
+#define PV_OVERRIDE(...)		__PV_OVERRIDE_N(__COUNTER__, __VA_ARGS__)
+
+/* Apply to pv_ops every record of b that holds under f; how many (pvops/override.c). */
+static inline unsigned int pv_install_overrides(const struct pv_backend *b,
+						const struct pv_facts *f)
+{
+	return pv_overrides_apply((uint64_t *)&pv_ops, PV_NR_OPS, __start_pv_overrides,
+				  __stop_pv_overrides, b, f);
+}
 
 #endif

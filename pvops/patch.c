@@ -189,7 +189,7 @@ uint64_t pv_insn_call_target(const struct pv_insn *insn)
  * site; false if its target is out of reach from there.
  */
 static bool plan_inline(const struct pv_site *s, const struct pv_insn *insn,
-			struct pv_plan *plan)
+			uint64_t (*call_target)(const struct pv_insn *), struct pv_plan *plan)
 {
 	unsigned int n = (unsigned int)(insn->end - insn->code), pad = s->len - n;
 
@@ -198,7 +198,7 @@ static bool plan_inline(const struct pv_site *s, const struct pv_insn *insn,
 		plan->bytes[pad + i] = insn->code[i];
 	if (insn->calls && !pv_encode_call(plan->bytes + s->len - PV_CALL_REL32_LEN,
 					   s->addr + s->len - PV_CALL_REL32_LEN,
-					   pv_insn_call_target(insn)))
+					   call_target(insn)))
 		return false;
 	plan->how = PV_INLINE;
 	plan->why = NULL;
@@ -222,10 +222,11 @@ static bool pv_insn_fits(const struct pv_insn *insn, const struct pv_site *s)
  * that fits and clobbers only what the site allows, else a direct call to
  * the slot's target, else leave the indirect call.
  */
-void pv_plan_site(const struct pv_site *s, enum pv_conv conv, uint64_t target,
-		  const struct pv_insn *insn, struct pv_plan *plan)
+static void plan_site(const struct pv_site *s, enum pv_conv conv, uint64_t target,
+		      const struct pv_insn *insn,
+		      uint64_t (*call_target)(const struct pv_insn *), struct pv_plan *plan)
 {
-	if (insn && pv_insn_fits(insn, s) && plan_inline(s, insn, plan))
+	if (insn && pv_insn_fits(insn, s) && plan_inline(s, insn, call_target, plan))
 		return;
 	if (pv_conv_clobbers(conv) & ~s->clobbers) {
 		plan->how = PV_REFUSED;
@@ -239,6 +240,12 @@ void pv_plan_site(const struct pv_site *s, enum pv_conv conv, uint64_t target,
 	}
 	plan->how = PV_DIRECT;
 	plan->why = NULL;
+}
+
+void pv_plan_site(const struct pv_site *s, enum pv_conv conv, uint64_t target,
+		  const struct pv_insn *insn, struct pv_plan *plan)
+{
+	plan_site(s, conv, target, insn, pv_insn_call_target, plan);
 }
 
 /* A site's unpatched form: padding, then the indirect call through its slot. */
@@ -261,7 +268,8 @@ void pv_plan(const struct pv_site *s, const struct pv_check_ctx *c, const uint64
 {
 	uint64_t target = slots[s->op];
 
-	pv_plan_site(s, c->conv_of(s->op), target, c->find_insn(s->op, target), plan);
+	plan_site(s, c->conv_of(s->op), target, c->find_insn(s->op, target),
+		  c->insn_call_target ? c->insn_call_target : pv_insn_call_target, plan);
 	if (plan->how == PV_LEFT)
 		pv_unpatched(s, c, plan->bytes);
 }

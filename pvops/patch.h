@@ -37,6 +37,12 @@ struct pv_check_ctx {
 	enum pv_conv (*conv_of)(unsigned int op);	/* PV_CONV_NONE if unknown */
 	/* The template standing for `target` as op `op`, if a backend has one. */
 	const struct pv_insn *(*find_insn)(unsigned int op, uint64_t target);
+	/*
+	 * Where a template's closing call goes; NULL: pv_insn_call_target,
+	 * for code that runs where it is linked.  A tool that copied the code
+	 * out of an image knows the address it was linked at.
+	 */
+	uint64_t (*insn_call_target)(const struct pv_insn *insn);
 };
 
 struct pv_plan {

@@ -121,18 +121,32 @@ bool pvlock_installed(void)
 	return installed;
 }
 
-bool pvlock_install(const char *backend)
+/*
+ * The lock goes in by the backend's own override records (pvops/backend.h),
+ * those that need `fact`: so `pvsites --plan` shows exactly this.
+ */
+static bool pvlock_apply(const struct pv_backend *b, struct pv_facts *f, uint32_t fact)
 {
-	if (opt_pvspin == PVSPIN_OFF) {
-		printk("%s: pvspin=off: spinlocks stay native (plain spinning)\n", backend);
+	f->when |= fact;
+	pv_install_overrides(b, f);
+	installed = pv_ops.lock.spin_lock == pv_ticket_lock;
+	if (!installed) {
+		printk("%s: no override record installs the paravirtual ticket lock: "
+		       "spinlocks stay native\n", b->name);
 		return false;
 	}
-	pv_ops.lock.spin_lock = pv_ticket_lock;
-	pv_ops.lock.spin_unlock = (struct pv_callee_save){ .func = pv_ticket_unlock };
-	installed = true;
 	printk("%s: paravirtual ticket locks: spin %d times, then lock.wait; "
-	       "an unlock kicks a sleeping next holder (lock.kick)\n", backend, SPIN_THRESHOLD);
+	       "an unlock kicks a sleeping next holder (lock.kick)\n", b->name, SPIN_THRESHOLD);
 	return true;
+}
+
+bool pvlock_install(const struct pv_backend *b, struct pv_facts *f)
+{
+	if (opt_pvspin == PVSPIN_OFF) {
+		printk("%s: pvspin=off: spinlocks stay native (plain spinning)\n", b->name);
+		return false;
+	}
+	return pvlock_apply(b, f, PV_WHEN_PVSPIN);
 }
 
 /*
@@ -140,8 +154,10 @@ bool pvlock_install(const char *backend)
  * pauses and lock.kick does nothing, to measure what its fast paths cost
  * over the native ones (make bench: the native-pvspin variant).
  */
-void pvlock_force_native(void)
+void pvlock_force_native(const struct pv_backend *b)
 {
+	struct pv_facts f = { 0 };
+
 	if (opt_pvspin == PVSPIN_FORCE)
-		pvlock_install("native");
+		pvlock_apply(b, &f, PV_WHEN_PVSPIN_FORCE);
 }

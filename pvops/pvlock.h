@@ -14,9 +14,16 @@ void pv_ticket_lock(struct spinlock *l);
 extern char pv_ticket_unlock[];	/* callee-save asm: the fast path */
 void pv_ticket_unlock_kick(struct spinlock *l);
 
-/* The two ops into pv_ops, unless pvspin=off (plain spinning); true if installed. */
-bool pvlock_install(const char *backend);
+struct pv_backend;
+struct pv_facts;
+
+/*
+ * The two ops into pv_ops, unless pvspin=off (plain spinning): f gains
+ * pvspin, and b's override records that need it are applied; true if the
+ * lock is installed.
+ */
+bool pvlock_install(const struct pv_backend *b, struct pv_facts *f);
 bool pvlock_installed(void);
-void pvlock_force_native(void);		/* pvspin=force: the native backend's install */
+void pvlock_force_native(const struct pv_backend *b);	/* pvspin=force: native's install */
 
 #endif

@@ -7,7 +7,7 @@ set -eu
 
 PACKAGES="gcc make binutils libc6-dev perl grub-pc-bin grub-common xorriso mtools
 grub-efi-amd64-bin ovmf qemu-system-x86 libcmocka-dev libelf-dev libxen-dev linux-libc-dev
-xen-hypervisor-4.17-amd64 busybox-static cpio gnuplot-nox python3 gdb"
+xen-hypervisor-4.17-amd64 busybox-static cpio gnuplot-nox graphviz python3 gdb"
 
 missing=""
 for p in $PACKAGES; do

@@ -52,3 +52,64 @@ int elfu_sym_cmp(const void *a, const void *b)
 		return x->addr < y->addr ? -1 : 1;
 	return x->rank - y->rank;
 }
+
+/* A symbol's value by name; 0 if the image has no such symbol. */
+int elfu_sym_value(Elf *elf, const char *name, uint64_t *value)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = elfu_find_scn(elf, ".symtab", &sh);
+	Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
+	size_t n = d && sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		GElf_Sym s;
+		const char *sn;
+
+		if (!gelf_getsym(d, (int)i, &s))
+			continue;
+		sn = elf_strptr(elf, sh.sh_link, s.st_name);
+		if (sn && strcmp(sn, name) == 0) {
+			*value = s.st_value;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The name of an object or function symbol at exactly addr; NULL if none. */
+const char *elfu_sym_at(Elf *elf, uint64_t addr)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = elfu_find_scn(elf, ".symtab", &sh);
+	Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
+	size_t n = d && sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+	const char *best = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		GElf_Sym s;
+		int type;
+
+		if (!gelf_getsym(d, (int)i, &s) || s.st_value != addr || !s.st_name)
+			continue;
+		type = GELF_ST_TYPE(s.st_info);
+		if (type == STT_OBJECT || type == STT_FUNC)
+			return elf_strptr(elf, sh.sh_link, s.st_name);
+		if (type == STT_NOTYPE && !best)
+			best = elf_strptr(elf, sh.sh_link, s.st_name);
+	}
+	return best;
+}
+
+/* The NUL-terminated string at addr in a loaded section; NULL if none is there. */
+const char *elfu_string_at(Elf *elf, uint64_t addr)
+{
+	for (uint64_t len = 1; len <= 256; len++) {
+		const uint8_t *p = elfu_bytes_at(elf, addr, len);
+
+		if (!p)
+			return NULL;
+		if (!p[len - 1])
+			return (const char *)p;
+	}
+	return NULL;
+}

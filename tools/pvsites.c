@@ -2,6 +2,7 @@
  * pvsites: list and check the pv_ops call sites recorded in a pvos kernel.
  *
  *     pvsites [--raw | --raw-calls] build/pvos.elf
+ *     pvsites --plan BACKEND [--features LIST] build/pvos.elf
  *
  * Every wrapper in pvops/pvops.h leaves a `call *pv_ops+OFF(%rip)` in the
  * kernel text and a struct pv_site (pvops/site.h) describing it.  At boot the
@@ -25,7 +26,8 @@
  *
  * --raw prints only "addr op len" per site (hex, decimal, decimal), and
  * --raw-calls only "addr op kind" per link-time call, for
- * tools/check-sites.sh.  Exit status: 0 all entries sound, 1 a bad entry or
+ * tools/check-sites.sh.  --plan shows what a backend's patcher would write
+ * at each site instead (tools/pvplan.c).  Exit status: 0 all entries sound, 1 a bad entry or
  * no usable site table, 2 usage or unreadable input.
  */
 #include <errno.h>
@@ -41,8 +43,8 @@
 #include "pvops/pv_ops.h"
 #include "pvops/patch.h"
 #include "pvops/call_patch.h"
+#include "tools/pvsites.h"
 
-#define SITE_SIZE 16
 STATIC_ASSERT(sizeof(struct pv_site) == SITE_SIZE);
 STATIC_ASSERT(sizeof(struct pv_call) == SITE_SIZE);
 
@@ -50,33 +52,9 @@ static const char *const clobber_names[] = {
 	"rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
 };
 
-struct insn {
-	uint64_t addr;
-	char *text;
-};
+const char *prog = "pvsites";
 
-struct image {
-	const char *path;
-	Elf *elf;
-	uint64_t text_addr, text_size;
-	const uint8_t *text;
-	uint64_t pv_ops;
-	int have_pv_ops;
-	const uint8_t *sites;	/* the raw entries */
-	size_t sites_size;
-	const uint8_t *calls;	/* the link-time call table, NULL if none */
-	size_t calls_size;
-	uint64_t tramp_start, tramp_stop;
-	struct sym *syms;
-	size_t nsyms;
-	struct insn *insns;
-	size_t ninsns;
-};
-
-static const char *prog = "pvsites";
-
-static void die(int status, const char *fmt, ...) __printf(2, 3) __attribute__((noreturn));
-static void die(int status, const char *fmt, ...)
+void die(int status, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -88,7 +66,7 @@ static void die(int status, const char *fmt, ...)
 	exit(status);
 }
 
-static void *xcalloc(size_t n, size_t size)
+void *xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size);
 
@@ -97,7 +75,7 @@ static void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
-static enum pv_conv conv_of(unsigned int op)
+enum pv_conv conv_of(unsigned int op)
 {
 	const struct pv_op_info *i = pv_op_lookup(op);
 
@@ -290,10 +268,12 @@ static int insn_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static void disassemble(struct image *im)
+/* Every instruction objdump finds in the image at path, sorted; how many. */
+size_t disassemble(const char *path, struct insn **out)
 {
-	char *q = shell_quote(im->path), cmd[64 + 4 * 4096], line[4096];
-	size_t cap = 4096;
+	char *q = shell_quote(path), cmd[64 + 4 * 4096], line[4096];
+	size_t cap = 4096, n = 0;
+	struct insn *insns;
 	FILE *f;
 
 	snprintf(cmd, sizeof(cmd), "objdump -d -w --no-show-raw-insn -M att %s 2>/dev/null", q);
@@ -301,33 +281,25 @@ static void disassemble(struct image *im)
 	f = popen(cmd, "r");
 	if (!f)
 		die(2, "cannot run objdump: %s", strerror(errno));
-	im->insns = xcalloc(cap, sizeof(*im->insns));
+	insns = xcalloc(cap, sizeof(*insns));
 	while (fgets(line, sizeof(line), f)) {
-		if (im->ninsns == cap) {
-			im->insns = realloc(im->insns, (cap *= 2) * sizeof(*im->insns));
-			if (!im->insns)
+		if (n == cap) {
+			insns = realloc(insns, (cap *= 2) * sizeof(*insns));
+			if (!insns)
 				die(2, "out of memory");
 		}
-		im->ninsns += parse_insn(line, &im->insns[im->ninsns]);
+		n += parse_insn(line, &insns[n]);
 	}
-	if (pclose(f) != 0 || !im->ninsns)
+	if (pclose(f) != 0 || !n)
 		fprintf(stderr, "%s: warning: objdump failed; no disassembly\n", prog);
-	qsort(im->insns, im->ninsns, sizeof(*im->insns), insn_cmp);
+	qsort(insns, n, sizeof(*insns), insn_cmp);
+	*out = insns;
+	return n;
 }
-
-/* Index of the last entry at or below addr in a sorted array; -1 if none. */
-#define FLOOR(arr, n, a) ({						\
-	long __lo = 0, __hi = (long)(n) - 1, __r = -1;			\
-	while (__lo <= __hi) {						\
-		long __m = (__lo + __hi) / 2;				\
-		if ((arr)[__m].addr <= (a)) { __r = __m; __lo = __m + 1; } \
-		else __hi = __m - 1;					\
-	}								\
-	__r; })
 
 /* ---- one site ---- */
 
-static struct pv_site decode_site(const uint8_t *p)
+struct pv_site decode_site(const uint8_t *p)
 {
 	struct pv_site s;
 	uint64_t addr = 0;
@@ -344,7 +316,7 @@ static struct pv_site decode_site(const uint8_t *p)
 }
 
 /* The kernel's checks, then two of ours: the site is its op's room and starts an instruction. */
-static const char *check_site(const struct image *im, const struct pv_site *s)
+const char *check_site(const struct image *im, const struct pv_site *s)
 {
 	struct pv_check_ctx ctx = {
 		.text_start = im->text_addr, .text_end = im->text_addr + im->text_size,
@@ -370,7 +342,7 @@ static const char *check_site(const struct image *im, const struct pv_site *s)
 }
 
 /* "function+0xoff" of a text address, or "(not in .text)". */
-static const char *where(const struct image *im, uint64_t addr, char *buf, size_t size)
+const char *where(const struct image *im, uint64_t addr, char *buf, size_t size)
 {
 	long i = FLOOR(im->syms, im->nsyms, addr);
 
@@ -381,7 +353,7 @@ static const char *where(const struct image *im, uint64_t addr, char *buf, size_
 	return buf;
 }
 
-static void print_where(const struct image *im, uint64_t addr)
+void print_where(const struct image *im, uint64_t addr)
 {
 	char buf[128];
 
@@ -409,48 +381,62 @@ static void print_clobbers(unsigned int clb)
 	printf(" %-12s", buf);
 }
 
-/* The site's original bytes, or ?? where they are not in .text. */
-static void print_bytes(const struct image *im, const struct pv_site *s)
+/*
+ * The len bytes at addr of text (the image's .text, or a patched copy of
+ * it), or ?? where they are not in .text.
+ */
+void print_text_bytes(const struct image *im, const uint8_t *text, uint64_t addr,
+		      unsigned int len)
 {
-	char buf[3 * PV_SITE_MAX_LEN + 1] = "", *p = buf;
-	unsigned int n = s->len < PV_SITE_MAX_LEN ? s->len : PV_SITE_MAX_LEN;
+	char buf[4 * PV_SITE_MAX_LEN + 1] = "", *p = buf;
+	unsigned int n = len < PV_SITE_MAX_LEN ? len : PV_SITE_MAX_LEN;
 
 	for (unsigned int i = 0; i < n; i++) {
-		uint64_t off = s->addr + i - im->text_addr;
+		uint64_t off = addr + i - im->text_addr;
 		unsigned int run = 0;
 
-		if (s->addr + i < im->text_addr || off >= im->text_size) {
+		if (addr + i < im->text_addr || off >= im->text_size) {
 			p += sprintf(p, "%s??", i ? " " : "");
 			continue;
 		}
-		while (i + run < n && off + run < im->text_size && im->text[off + run] == 0xcc)
+		while (i + run < n && off + run < im->text_size && text[off + run] == 0xcc)
 			run++;
 		if (run > 2) {		/* the int3s a padding jmp skips: shown as a count */
 			p += sprintf(p, " cc*%u", run);
 			i += run - 1;
 			continue;
 		}
-		p += sprintf(p, "%s%02x", i ? " " : "", im->text[off]);
+		p += sprintf(p, "%s%02x", i ? " " : "", text[off]);
 	}
 	printf(" %-*s", 3 * PV_SITE_CALL_LEN - 1, buf);
 }
 
-/* Every instruction that overlaps [addr, addr+len), len at most 15. */
-static void print_disasm(const struct image *im, const struct pv_site *s)
+static void print_bytes(const struct image *im, const struct pv_site *s)
 {
-	long i = FLOOR(im->insns, im->ninsns, s->addr);
-	uint64_t end = s->addr + (s->len < PV_SITE_MAX_LEN ? s->len : PV_SITE_MAX_LEN);
+	print_text_bytes(im, im->text, s->addr, s->len);
+}
+
+/* Every instruction of insns[0..n) that overlaps [addr, addr+len). */
+void print_insns(const struct insn *insns, size_t n, uint64_t addr, unsigned int len)
+{
+	long i = FLOOR(insns, n, addr);
+	uint64_t end = addr + (len < PV_SITE_MAX_LEN ? len : PV_SITE_MAX_LEN);
 	const char *sep = "  ";
 
 	if (i < 0)
 		i = 0;
-	for (; i < (long)im->ninsns && im->insns[i].addr < end; i++) {
-		if (im->insns[i].addr + PV_SITE_MAX_LEN <= s->addr ||
-		    !strcmp(im->insns[i].text, "int3"))	/* a padding jmp skips them */
+	for (; i < (long)n && insns[i].addr < end; i++) {
+		if (insns[i].addr + PV_SITE_MAX_LEN <= addr ||
+		    !strcmp(insns[i].text, "int3"))	/* a padding jmp skips them */
 			continue;
-		printf("%s%s", sep, im->insns[i].text);
+		printf("%s%s", sep, insns[i].text);
 		sep = " ; ";
 	}
+}
+
+static void print_disasm(const struct image *im, const struct pv_site *s)
+{
+	print_insns(im->insns, im->ninsns, s->addr, s->len);
 }
 
 /* One line; returns 1 if the entry is bad. */
@@ -502,7 +488,7 @@ static uint64_t tramp_of(unsigned int op)
 	return 0;
 }
 
-static struct pv_call decode_call(const uint8_t *p)
+struct pv_call decode_call(const uint8_t *p)
 {
 	struct pv_call c = { 0 };
 
@@ -514,16 +500,26 @@ static struct pv_call decode_call(const uint8_t *p)
 	return c;
 }
 
-/* The kernel's checks of a call entry, then ours: it starts an instruction. */
-static const char *check_call(const struct image *im, const struct pv_call *c)
+/* The image as the call engine (pvops/call_patch.c) sees it. */
+void call_ctx(const struct image *im, struct pv_call_ctx *x)
 {
-	struct pv_call_ctx x = {
+	tramp_image = im;
+	*x = (struct pv_call_ctx){
 		.text_start = im->text_addr, .text_end = im->text_addr + im->text_size,
 		.tramp_start = im->tramp_start, .tramp_end = im->tramp_stop,
 		.nr_ops = PV_NR_OPS, .conv_of = conv_of, .trampoline_of = tramp_of,
 	};
-	const char *bad = pv_call_check_entry(c, &x);
+}
+
+/* The kernel's checks of a call entry, then ours: it starts an instruction. */
+const char *check_call(const struct image *im, const struct pv_call *c)
+{
+	struct pv_call_ctx x;
+	const char *bad;
 	long i;
+
+	call_ctx(im, &x);
+	bad = pv_call_check_entry(c, &x);
 
 	if (bad)
 		return bad;
@@ -571,7 +567,6 @@ static size_t show_calls(const struct image *im, int raw)
 	size_t n = im->calls_size / SITE_SIZE, bad = 0;
 	unsigned int count[PV_NR_OPS] = { 0 };
 
-	tramp_image = im;
 	if (!raw && !im->calls) {
 		printf("pvsites: no .pv_calls: no link-time call table in this image\n");
 		return 0;
@@ -633,6 +628,21 @@ static size_t show_sites(const struct image *im, int raw)
 	return bad;
 }
 
+/* pvsites --plan BACKEND [--features LIST] KERNEL.elf */
+static int plan_cmd(int argc, char **argv)
+{
+	struct image im = { 0 };
+	const char *features = NULL;
+
+	if (argc == 6 && !strcmp(argv[3], "--features"))
+		features = argv[4];
+	else if (argc != 4)
+		die(2, "usage: pvsites --plan BACKEND [--features LIST] KERNEL.elf");
+	load_image(&im, argv[argc - 1]);
+	im.ninsns = disassemble(im.path, &im.insns);
+	return plan_main(&im, argv[2], features);
+}
+
 int main(int argc, char **argv)
 {
 	struct image im = { 0 };
@@ -640,10 +650,14 @@ int main(int argc, char **argv)
 	int raw = argc == 3 && strcmp(argv[1], "--raw") == 0;
 	int raw_calls = argc == 3 && strcmp(argv[1], "--raw-calls") == 0;
 
+	if (argc > 1 && !strcmp(argv[1], "--plan"))
+		return plan_cmd(argc, argv);
+
 	if (argc != 2 + (raw || raw_calls) || argv[argc - 1][0] == '-')
-		die(2, "usage: pvsites [--raw | --raw-calls] KERNEL.elf");
+		die(2, "usage: pvsites [--raw | --raw-calls] KERNEL.elf\n"
+		    "       pvsites --plan BACKEND [--features LIST] KERNEL.elf");
 	load_image(&im, argv[argc - 1]);
-	disassemble(&im);
+	im.ninsns = disassemble(im.path, &im.insns);
 	if (!raw_calls)
 		bad += show_sites(&im, raw);
 	if (!raw) {

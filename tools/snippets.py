@@ -3,8 +3,9 @@
 tools/figures.py quotes measurements from build/*.csv; this module gives it
 everything else a page shows that the build decides: the worked site of
 docs/pvops.md (its disassembly, its .pv_sites entry as objdump dumps it,
-the pvsites line, what pvops.verbose says natively and under Xen) and the
-sample boots of each way to run pvos.  Each comes from the tools a student
+the pvsites line, what pvops.verbose says natively and under Xen, what
+`pvsites --plan` says each backend writes there) and the sample boots of
+each way to run pvos.  Each comes from the tools a student
 would run (objdump, build/tools/pvsites) or from a real boot's log:
 
     build/samples/*.log          tools/samples.sh: TCG and Xen dom0 boots
@@ -23,6 +24,8 @@ import subprocess
 
 # The worked site: the first irq.save_fl site in expect_fault().
 SITE_FUNCTION, SITE_OP = 'expect_fault', 'irq.save_fl'
+# The backends `pvsites --plan` is shown for, in the pages and the pictures.
+BACKENDS = ['native', 'xen', 'kvm']
 
 VOLATILE = [
     r'TSC [\d.]+ [kM]Hz',
@@ -113,6 +116,23 @@ class Snippets:
                 raise Missing('%s is missing (make build/tools/pvsites)' % tool)
             return run(tool, self.elf()).split('\n')
         return self.once('pvsites', get)
+
+    def plan(self, backend):
+        """`pvsites --plan BACKEND`'s lines (tools/pvplan.c)."""
+        def get():
+            tool = self.path('tools', 'pvsites')
+            if not os.path.exists(tool):
+                raise Missing('%s is missing (make build/tools/pvsites)' % tool)
+            return run(tool, '--plan', backend, self.elf()).split('\n')
+        return self.once('plan-' + backend, get)
+
+    def plan_line(self, backend):
+        """The worked site's line of BACKEND's plan."""
+        key = ' %016x ' % self.site()['addr']
+        for line in self.plan(backend):
+            if key in line:
+                return line
+        raise Missing('pvsites --plan %s has no line for the worked site' % backend)
 
     def site(self):
         def get():
@@ -206,6 +226,17 @@ class Snippets:
         s = self.site()
         return code(['$ build/tools/pvsites build/pvos.elf', s['header'], '...', s['line'], '...'])
 
+    def block_plan(self):
+        """The worked site under each backend, as `pvsites --plan` shows it."""
+        lines = []
+        for b in BACKENDS:
+            header = next((l for l in self.plan(b) if l.startswith('   # address')), None)
+            if header is None:
+                raise Missing('pvsites --plan %s prints no column header' % b)
+            lines += ['$ build/tools/pvsites --plan %s build/pvos.elf' % b, '...', header,
+                      '...', self.plan_line(b), '...']
+        return code(lines)
+
     def block_verbose(self, log):
         return lambda: code([self.verbose(log)])
 
@@ -277,7 +308,7 @@ class Snippets:
             'site-fields': self.block_fields, 'site-pvsites': self.block_pvsites,
             'site-native': self.block_verbose('tcg-verbose'),
             'site-xen': self.block_verbose('xen-verbose'),
-            'direct-native': self.block_direct,
+            'direct-native': self.block_direct, 'plan-site': self.block_plan,
             'inside-monitor': self.block_inside(False), 'inside-gdb': self.block_inside(True),
             'sample-tcg': self.sample(('samples', 'tcg.log'), 'tools/samples.sh tcg'),
             'sample-xen': self.sample(('samples', 'xen.log'), 'tools/samples.sh xen'),

@@ -39,15 +39,19 @@ extern char kvm_hypercall_vmcall[], kvm_hypercall_vmmcall[];
 DEF_PV_INSN(kvm_insn_vmcall, hv.hypercall, kvm_hypercall_vmcall, PV_CLB_RAX, "vmcall");
 DEF_PV_INSN(kvm_insn_vmmcall, hv.hypercall, kvm_hypercall_vmmcall, PV_CLB_RAX, "vmmcall");
 
+/* hv.hypercall is the one the probe found working (kvm_use_hypercall). */
+PV_OVERRIDE(kvm_backend, hv.hypercall, kvm_hypercall_vmcall, PV_WHEN_HYPERCALLS | PV_WHEN_VMCALL, 0);
+PV_OVERRIDE(kvm_backend, hv.hypercall, kvm_hypercall_vmmcall, PV_WHEN_HYPERCALLS | PV_WHEN_VMMCALL, 0);
+
 struct kvm_hc_insn {
 	const char *name;
 	uint8_t bytes[3];
-	void *stub;
+	uint32_t when;		/* the fact its override record needs */
 };
 
 static const struct kvm_hc_insn kvm_hc_insns[] = {
-	{ "vmcall", { 0x0f, 0x01, 0xc1 }, kvm_hypercall_vmcall },	/* Intel */
-	{ "vmmcall", { 0x0f, 0x01, 0xd9 }, kvm_hypercall_vmmcall },	/* AMD, Hygon */
+	{ "vmcall", { 0x0f, 0x01, 0xc1 }, PV_WHEN_VMCALL },	/* Intel */
+	{ "vmmcall", { 0x0f, 0x01, 0xd9 }, PV_WHEN_VMMCALL },	/* AMD, Hygon */
 };
 
 /*
@@ -118,7 +122,8 @@ static const char *kvm_probe(const uint8_t *code, size_t len, char *why, size_t 
 
 static void kvm_use_hypercall(const struct kvm_hc_insn *h, bool own)
 {
-	pv_ops.hv.hypercall.func = h->stub;
+	kvm.facts.when |= PV_WHEN_HYPERCALLS | h->when;
+	pv_install_overrides(&kvm_backend, &kvm.facts);
 	kvm.hypercalls = true;
 	kvm.hypercall_insn = h->name;
 	printk("kvm: hypercalls: %s works (probed on a read-only scratch page)\n", h->name);

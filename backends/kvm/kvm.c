@@ -158,9 +158,21 @@ static void kvm_counts(void)
 	       "not by the guest\n");
 }
 
+/*
+ * Feature `feature` is in use: the records that need it (PV_OVERRIDE, in
+ * kvm_ops.c, kvm_smp.c and hypercall.c) go into pv_ops, and no other
+ * code writes the table, so `pvsites --plan kvm` sees what boot does.
+ */
+void kvm_use_feature(int feature)
+{
+	kvm.facts.features |= 1u << feature;
+	pv_install_overrides(&kvm_backend, &kvm.facts);
+}
+
 static void kvm_install(void)
 {
 	pv_ops = pv_native_ops;	/* start native, override what KVM does better */
+	kvm.facts = (struct pv_facts){ 0 };
 	kvm_install_clock();
 	kvm_install_steal_time();
 	kvm_install_pv_eoi();

@@ -31,6 +31,7 @@ struct kvm_state {
 	const char *hypercall_insn;		/* "vmcall" or "vmmcall" */
 	char hypercall_why[192];		/* why not, when hypercalls are off */
 	char unhalt_why[48];			/* PV_UNHALT offered, but the kick probe failed */
+	struct pv_facts facts;	/* features in use and facts found: its override records' */
 	struct kvm_cpu_count count[MAX_CPUS];
 };
 
@@ -56,5 +57,9 @@ static inline struct kvm_cpu_count *kvm_count(void)
 	__sum; })
 
 void kvm_report(void);
+void kvm_use_feature(int feature);
+
+/* A feature's bit in CPUID 0x40000001 EAX, as an override record needs it. */
+#define KVM_BIT(name)	(1u << KVM_FEATURE_##name)
 
 #endif

@@ -1,6 +1,8 @@
 /*
  * The ops the KVM backend overrides, each installed only if KVM offers its
- * feature; otherwise the native op stays, and boot says so.
+ * feature; otherwise the native op stays, and boot says so.  Each op is
+ * one override record (PV_OVERRIDE) naming its feature, which its install
+ * applies (kvm_use_feature) and `pvsites --plan kvm` reads.
  *
  * kvmclock, steal time and the PV EOI word are per vCPU: each vCPU writes
  * its own MSR with the address of its own record, and KVM updates that
@@ -35,6 +37,8 @@ uint64_t kvm_clock_read(void)
 	return pvclock_read_ns(rec->version ? rec : &kvm_clock_rec[0]);
 }
 
+PV_OVERRIDE(kvm_backend, time.sched_clock, kvm_clock_read, PV_WHEN_ALWAYS, KVM_BIT(CLOCKSOURCE2));
+
 const volatile struct vcpu_time_info *kvm_clock_record(int cpu)
 {
 	return &kvm_clock_rec[cpu];
@@ -48,7 +52,7 @@ void kvm_install_clock(void)
 	}
 	kvm.clock = true;
 	kvm_register_clock(0);
-	pv_ops.time.sched_clock = kvm_clock_read;
+	kvm_use_feature(KVM_FEATURE_CLOCKSOURCE2);
 	printk("kvm: kvmclock (MSR_KVM_SYSTEM_TIME_NEW, one record per vCPU): time.sched_clock, "
 	       "TSC %lu kHz\n", pvclock_tsc_khz(&kvm_clock_rec[0]));
 }
@@ -83,6 +87,7 @@ static uint64_t kvm_steal_clock(int cpu)
 	} while ((version & 1) || version != st->version);
 	return steal;
 }
+PV_OVERRIDE(kvm_backend, time.steal_clock, kvm_steal_clock, PV_WHEN_ALWAYS, KVM_BIT(STEAL_TIME));
 
 void kvm_install_steal_time(void)
 {
@@ -92,7 +97,7 @@ void kvm_install_steal_time(void)
 	}
 	kvm.steal = true;
 	kvm_register_steal(0);
-	pv_ops.time.steal_clock = kvm_steal_clock;
+	kvm_use_feature(KVM_FEATURE_STEAL_TIME);
 	printk("kvm: steal time (MSR_KVM_STEAL_TIME, one record per vCPU): time.steal_clock\n");
 }
 
@@ -143,6 +148,7 @@ static void kvm_pv_eoi(void)
 	kvm.count[cpu].eoi_written++;
 	lapic_eoi();
 }
+PV_OVERRIDE(kvm_backend, apic.eoi, kvm_pv_eoi, PV_WHEN_ALWAYS, KVM_BIT(PV_EOI));
 
 void kvm_install_pv_eoi(void)
 {
@@ -152,7 +158,7 @@ void kvm_install_pv_eoi(void)
 	}
 	kvm.pv_eoi = true;
 	kvm_register_eoi(0);
-	pv_ops.apic.eoi = kvm_pv_eoi;
+	kvm_use_feature(KVM_FEATURE_PV_EOI);
 	printk("kvm: PV EOI (MSR_KVM_PV_EOI_EN, one word per vCPU): apic.eoi skips the APIC "
 	       "write when it can\n");
 }
@@ -171,6 +177,7 @@ void kvm_cpu_init(int cpu)
 /* ---- io_delay: port 0x80 costs an exit, and KVM says no delay is needed ---- */
 static void kvm_io_delay(void) { }
 DEF_PV_INSN(kvm_insn_io_delay, cpu.io_delay, kvm_io_delay, PV_CLB_NONE, "");
+PV_OVERRIDE(kvm_backend, cpu.io_delay, kvm_io_delay, PV_WHEN_ALWAYS, KVM_BIT(NOP_IO_DELAY));
 
 void kvm_install_io_delay(void)
 {
@@ -178,7 +185,7 @@ void kvm_install_io_delay(void)
 		printk("kvm: no NOP_IO_DELAY: cpu.io_delay stays native (outb to port 0x80)\n");
 		return;
 	}
-	pv_ops.cpu.io_delay = kvm_io_delay;
+	kvm_use_feature(KVM_FEATURE_NOP_IO_DELAY);
 	kvm.nop_io_delay = true;
 	printk("kvm: NOP_IO_DELAY: cpu.io_delay becomes nothing (its sites all NOPs)\n");
 }

@@ -66,13 +66,14 @@ static void kvm_send_ipi(int cpu, int vector)
 	kvm_inc(ipi_failed);
 	lapic_send_ipi(cpu, vector);
 }
+PV_OVERRIDE(kvm_backend, apic.send_ipi, kvm_send_ipi, PV_WHEN_HYPERCALLS, KVM_BIT(PV_SEND_IPI));
 
 void kvm_install_send_ipi(void)
 {
 	if (!kvm_can_use(KVM_FEATURE_PV_SEND_IPI, "PV_SEND_IPI", need_hypercalls(),
 			 "apic.send_ipi stays native (ICR writes, VM exits)"))
 		return;
-	pv_ops.apic.send_ipi = kvm_send_ipi;
+	kvm_use_feature(KVM_FEATURE_PV_SEND_IPI);
 	kvm.send_ipi = true;
 	printk("kvm: PV_SEND_IPI (KVM_HC_SEND_IPI): apic.send_ipi is one hypercall\n");
 }
@@ -110,6 +111,8 @@ static void kvm_flush_tlb_multi(uint32_t cpus, unsigned long va)
 	}
 	ipi_flush_tlb_multi(ipi, va);	/* the rest, natively: IPI and wait */
 }
+PV_OVERRIDE(kvm_backend, mmu.flush_tlb_multi, kvm_flush_tlb_multi, PV_WHEN_ALWAYS,
+	    KVM_BIT(PV_TLB_FLUSH) | KVM_BIT(STEAL_TIME));
 
 void kvm_install_tlb_flush(void)
 {
@@ -117,7 +120,7 @@ void kvm_install_tlb_flush(void)
 			 kvm.steal ? NULL : "it needs steal time (the preempted flag), which is off",
 			 "mmu.flush_tlb_multi stays native (an IPI to every target)"))
 		return;
-	pv_ops.mmu.flush_tlb_multi = kvm_flush_tlb_multi;
+	kvm_use_feature(KVM_FEATURE_PV_TLB_FLUSH);
 	kvm.tlb_flush = true;
 	printk("kvm: PV_TLB_FLUSH (steal time's preempted flag): mmu.flush_tlb_multi leaves a "
 	       "preempted vCPU's flush to KVM, IPIs the others\n");
@@ -160,6 +163,14 @@ static void kvm_kick_cpu(int cpu)
 		kvm_inc(kick_failed);
 }
 
+/* The paravirtual ticket lock and its wait and kick: all four, or none. */
+#define KVM_UNHALT(slot, fn)							\
+	PV_OVERRIDE(kvm_backend, slot, fn, PV_WHEN_HYPERCALLS | PV_WHEN_PVSPIN, KVM_BIT(PV_UNHALT))
+KVM_UNHALT(lock.wait, kvm_wait);
+KVM_UNHALT(lock.kick, kvm_kick_cpu);
+KVM_UNHALT(lock.spin_lock, pv_ticket_lock);
+KVM_UNHALT(lock.spin_unlock, pv_ticket_unlock);
+
 /*
  * A waiter with interrupts off wakes only from a kick, so the kick must
  * work before anyone waits: kick this vCPU once (its APIC id from CPUID:
@@ -189,10 +200,9 @@ void kvm_install_unhalt(void)
 	if (!kvm_can_use(KVM_FEATURE_PV_UNHALT, "PV_UNHALT", why,
 			 "lock.wait/kick unused, spinlocks stay native (plain spinning)"))
 		return;
-	if (!pvlock_install("kvm"))
+	kvm.facts.features |= KVM_BIT(PV_UNHALT);	/* applied with pvspin, by pvlock_install */
+	if (!pvlock_install(&kvm_backend, &kvm.facts))
 		return;			/* pvspin=off: it said so */
-	pv_ops.lock.wait = kvm_wait;
-	pv_ops.lock.kick = kvm_kick_cpu;
 	kvm.unhalt = true;
 	printk("kvm: PV_UNHALT (KVM_HC_KICK_CPU): lock.wait halts the vCPU, lock.kick wakes it\n");
 }

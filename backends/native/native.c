@@ -73,10 +73,18 @@ static bool pv_native_detect(char *why, size_t size)
 	return true;
 }
 
+/*
+ * Its one override, for a measurement: the paravirtual ticket lock with
+ * pvspin=force (pvops/pvlock.c), which `pvsites --plan native` assumes off.
+ */
+extern const struct pv_backend native_backend;
+PV_OVERRIDE(native_backend, lock.spin_lock, pv_ticket_lock, PV_WHEN_PVSPIN_FORCE, 0);
+PV_OVERRIDE(native_backend, lock.spin_unlock, pv_ticket_unlock, PV_WHEN_PVSPIN_FORCE, 0);
+
 static void pv_native_install(void)
 {
 	pv_ops = pv_native_ops;
-	pvlock_force_native();
+	pvlock_force_native(&native_backend);
 }
 
 /* The monitor's `hv` and `counts`: there is no hypervisor to describe or count. */

@@ -15,6 +15,7 @@
 #include "backends/xen/ops.h"
 #include "backends/xen/smp.h"
 #include "backends/xen/spinlock.h"
+#include "pvops/pvlock.h"
 #include "kernel/printk.h"
 #include "kernel/exit.h"
 
@@ -167,53 +168,63 @@ DEF_PV_INSN(xen_insn_wbinvd, cpu.wbinvd, xen_nop, PV_CLB_NONE, "");
 DEF_PV_INSN(xen_insn_eoi, apic.eoi, xen_nop, PV_CLB_NONE, "");
 
 
-#define CS(fn) ((struct pv_callee_save){ .func = fn##_thunk })
-
 /*
- * Start from the native table (so that any op added later stays as it
- * was), then replace every op that is privileged, and give the spinlocks a
- * way to sleep and to wake (used once xen_trap_init installs the pv ticket
- * lock; with pvspin=off the locks stay native and these go unused).
+ * The table: the native one (so that any op added later stays as it was)
+ * with every privileged op replaced, one record each (PV_OVERRIDE,
+ * pvops/backend.h), which `pvsites --plan xen` reads too.  The spinlocks
+ * get a way to sleep and to wake always, and the paravirtual ticket lock
+ * itself when xen_trap_init installs it (pvspin=on, the default; with
+ * pvspin=off the locks stay native and wait/kick go unused).
  */
+#define XEN_OP(slot, fn)	PV_OVERRIDE(xen_backend, slot, fn, PV_WHEN_ALWAYS, 0)
+
+XEN_OP(irq.save_fl, xen_save_fl_thunk);
+XEN_OP(irq.restore_fl, xen_restore_fl_thunk);
+XEN_OP(irq.irq_disable, xen_irq_disable_thunk);
+XEN_OP(irq.irq_enable, xen_irq_enable_thunk);
+XEN_OP(irq.safe_halt, xen_safe_halt);
+XEN_OP(irq.halt, xen_halt);
+XEN_OP(mmu.read_cr2, xen_read_cr2_thunk);
+XEN_OP(mmu.read_cr3, xen_read_cr3_thunk);
+XEN_OP(mmu.write_cr3, xen_write_cr3_thunk);
+XEN_OP(mmu.set_pte, xen_set_pte_thunk);
+XEN_OP(mmu.set_pmd, xen_set_pmd_thunk);
+XEN_OP(mmu.set_pud, xen_set_pud_thunk);
+XEN_OP(mmu.set_p4d, xen_set_p4d_thunk);
+XEN_OP(mmu.pte_clear, xen_pte_clear_thunk);
+XEN_OP(mmu.flush_tlb_one, xen_flush_tlb_one_thunk);
+XEN_OP(mmu.flush_tlb_local, xen_flush_tlb_local_thunk);
+XEN_OP(mmu.flush_tlb_multi, xen_flush_tlb_multi);
+XEN_OP(mmu.make_pte, xen_make_pte_thunk);
+XEN_OP(mmu.pte_val, xen_pte_val_thunk);
+XEN_OP(mmu.alloc_pt, xen_alloc_pt);
+XEN_OP(mmu.release_pt, xen_release_pt);
+XEN_OP(mmu.lazy_mmu_enter, xen_lazy_mmu_enter);
+XEN_OP(mmu.lazy_mmu_flush, xen_lazy_mmu_flush);
+XEN_OP(mmu.lazy_mmu_leave, xen_lazy_mmu_leave);
+XEN_OP(lock.wait, xen_lock_wait);
+XEN_OP(lock.kick, xen_lock_kick);
+XEN_OP(cpu.cpuid, xen_cpuid);
+XEN_OP(cpu.rdmsr, xen_rdmsr);
+XEN_OP(cpu.wrmsr, xen_wrmsr);
+XEN_OP(cpu.load_idt, xen_load_idt);
+XEN_OP(cpu.load_gdt, xen_load_gdt);
+XEN_OP(cpu.load_tr, xen_load_tr);
+XEN_OP(cpu.io_delay, xen_nop);
+XEN_OP(cpu.wbinvd, xen_nop);
+XEN_OP(apic.eoi, xen_nop);
+XEN_OP(apic.send_ipi, xen_send_ipi);
+XEN_OP(time.sched_clock, xen_sched_clock);
+XEN_OP(time.steal_clock, xen_steal_clock);
+PV_OVERRIDE(xen_backend, lock.spin_lock, pv_ticket_lock, PV_WHEN_PVSPIN, 0);
+PV_OVERRIDE(xen_backend, lock.spin_unlock, pv_ticket_unlock, PV_WHEN_PVSPIN, 0);
+
+/* What holds under Xen so far: nothing at first; xen_trap_init adds pvspin. */
+struct pv_facts xen_facts;
+
 void xen_fill_pv_ops(struct pv_ops *ops)
 {
 	*ops = pv_native_ops;
-	ops->irq.save_fl = CS(xen_save_fl);
-	ops->irq.restore_fl = CS(xen_restore_fl);
-	ops->irq.irq_disable = CS(xen_irq_disable);
-	ops->irq.irq_enable = CS(xen_irq_enable);
-	ops->irq.safe_halt = xen_safe_halt;
-	ops->irq.halt = xen_halt;
-	ops->mmu.read_cr2 = CS(xen_read_cr2);
-	ops->mmu.read_cr3 = CS(xen_read_cr3);
-	ops->mmu.write_cr3 = CS(xen_write_cr3);
-	ops->mmu.set_pte = CS(xen_set_pte);
-	ops->mmu.set_pmd = CS(xen_set_pmd);
-	ops->mmu.set_pud = CS(xen_set_pud);
-	ops->mmu.set_p4d = CS(xen_set_p4d);
-	ops->mmu.pte_clear = CS(xen_pte_clear);
-	ops->mmu.flush_tlb_one = CS(xen_flush_tlb_one);
-	ops->mmu.flush_tlb_local = CS(xen_flush_tlb_local);
-	ops->mmu.flush_tlb_multi = xen_flush_tlb_multi;
-	ops->mmu.make_pte = CS(xen_make_pte);
-	ops->mmu.pte_val = CS(xen_pte_val);
-	ops->mmu.alloc_pt = xen_alloc_pt;
-	ops->mmu.release_pt = xen_release_pt;
-	ops->mmu.lazy_mmu_enter = xen_lazy_mmu_enter;
-	ops->mmu.lazy_mmu_flush = xen_lazy_mmu_flush;
-	ops->mmu.lazy_mmu_leave = xen_lazy_mmu_leave;
-	ops->lock.wait = xen_lock_wait;
-	ops->lock.kick = xen_lock_kick;
-	ops->cpu.cpuid = xen_cpuid;
-	ops->cpu.rdmsr = xen_rdmsr;
-	ops->cpu.wrmsr = xen_wrmsr;
-	ops->cpu.load_idt = xen_load_idt;
-	ops->cpu.load_gdt = xen_load_gdt;
-	ops->cpu.load_tr = xen_load_tr;
-	ops->cpu.io_delay = xen_nop;
-	ops->cpu.wbinvd = xen_nop;
-	ops->apic.eoi = xen_nop;
-	ops->apic.send_ipi = xen_send_ipi;
-	ops->time.sched_clock = xen_sched_clock;
-	ops->time.steal_clock = xen_steal_clock;
+	pv_overrides_apply((uint64_t *)ops, PV_NR_OPS, __start_pv_overrides, __stop_pv_overrides,
+			   &xen_backend, &xen_facts);
 }

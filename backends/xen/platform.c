@@ -10,6 +10,7 @@
 #include "backends/xen/console.h"
 #include "backends/xen/events.h"
 #include "backends/xen/memory.h"
+#include "backends/xen/ops.h"
 #include "backends/xen/platform.h"
 #include "backends/xen/smp.h"
 #include "backends/xen/xen_vectors.h"
@@ -76,7 +77,7 @@ static void xen_trap_init(void)
 	       ARRAY_SIZE(xen_trap_vectors), (unsigned long)xen_hypervisor_callback);
 	xen_cpu_init(0);	/* the boot vCPU's IPI and lock-kick channels */
 	/* Here because the command line (pvspin=) is read, and nothing is patched yet. */
-	pvlock_install("xen");
+	pvlock_install(&xen_backend, &xen_facts);
 }
 
 /*

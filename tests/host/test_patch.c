@@ -734,6 +734,42 @@ static void test_plan_and_unpatched(void **state)
 	assert_int_equal(rel32_at(want + 5), (int64_t)(TABLE + 8 * SAVE_FL - (s.addr + 9)));
 }
 
+/*
+ * A tool that copied a template out of an image (pvsites --plan) says where
+ * its closing call goes (ctx.insn_call_target): pv_plan aims the call
+ * there, not where the copy in this process would send it.
+ */
+static uint64_t call_target_0x5000(const struct pv_insn *insn)
+{
+	(void)insn;
+	return 0x5000;
+}
+
+static const struct pv_insn *find_calls_tmpl(unsigned int op, uint64_t target)
+{
+	return op == SAVE_FL && target == 0x2000 ? &plan_tmpl : NULL;
+}
+
+static void test_plan_call_target_hook(void **state)
+{
+	struct pv_check_ctx c = ctx;
+	uint64_t slots[PV_NR_OPS] = { 0 };
+	struct pv_site s = site(0x1000, SAVE_FL, 10, PV_CLB_RAX);
+	struct pv_plan p;
+
+	(void)state;
+	c.find_insn = find_calls_tmpl;
+	c.insn_call_target = call_target_0x5000;
+	plan_tmpl = insn(tmpl_calls, 7, SAVE_FL, PV_CLB_RAX);
+	plan_tmpl.calls = 1;
+	slots[SAVE_FL] = 0x2000;
+	fresh(&p);
+	pv_plan(&s, &c, slots, &p);
+	assert_int_equal(p.how, PV_INLINE);
+	assert_int_equal(p.bytes[5], 0xe8);
+	assert_int_equal(s.addr + 10 + (int64_t)rel32_at(p.bytes + 6), 0x5000);
+}
+
 static void test_plan_refused_and_left(void **state)
 {
 	struct pv_site s = site(0x1000, CPUID, 6, PV_CLB_CALLEE);
@@ -1282,6 +1318,7 @@ int main(void)
 		cmocka_unit_test(test_plan_direct),
 		cmocka_unit_test(test_plan_refused_and_left),
 		cmocka_unit_test(test_plan_and_unpatched),
+		cmocka_unit_test(test_plan_call_target_hook),
 		cmocka_unit_test(test_outcome_names),
 		cmocka_unit_test(test_real_sites_recorded),
 		cmocka_unit_test(test_real_templates),
