@@ -38,7 +38,7 @@ answer() {	# answer FILE KEY: the value, or nothing
 	awk -v k="$2" 'index($0, k ":") == 1 && !seen++ {
 		v = substr($0, length(k) + 2); gsub(/^[ \t]+|[ \t]+$/, "", v); print v }' "$1"
 }
-# has_answers N WHAT: labs/labN.txt exists; if not, WHAT is not measured (a quick fail).
+# has_answers N WHAT: the answer file of lab N exists; if not, WHAT is not measured (a quick fail).
 has_answers() {
 	if [ -f "$ANS/lab$1.txt" ]; then
 		pass "labs/lab$1.txt exists"
