@@ -145,6 +145,9 @@ void xen_memory_init(void)
 	       "%lu MiB at %lx in 4 KiB pages (%lu by hand), %lu hypercalls\n",
 	       top >> 20, (unsigned long)DIRECT_MAP_BASE, early_end >> 20,
 	       xen_hypercalls_here() - calls);
+	if (!xen_lazy_mmu_enabled())
+		printk("xen: lazy MMU off (xen.lazy_mmu=off): every page-table update is a "
+		       "hypercall of its own\n");
 	if (xen_bad_update_opt)
 		xen_bad_update();
 }

@@ -169,17 +169,31 @@ static void xen_lazy_ext(const struct mmuext_op *op)
 	xen_lazy_add(q, __HYPERVISOR_mmuext_op, e);
 }
 
-/* The monitor's `lazy off` makes lazy-MMU sections write at once, to compare. */
-static bool xen_lazy_batching = true;
+/*
+ * xen.lazy_mmu=off: entering lazy mode does nothing, so every update goes
+ * to Xen at once, one hypercall each, as outside lazy mode: the A/B for
+ * batching (the same boot, the same code, only the queue turned off).  The
+ * monitor's `lazy on|off` flips the same switch on a running kernel.
+ */
+enum { XEN_LAZY_OFF, XEN_LAZY_ON };
+static int xen_lazy_opt = XEN_LAZY_ON;
+static const char *const xen_lazy_choices[] = { "off", "on", NULL };
+CMDLINE_CHOICE(opt_xen_lazy_mmu, "xen.lazy_mmu", &xen_lazy_opt, xen_lazy_choices,
+	       "batch page-table updates in lazy-MMU mode (on), or send each at once (off)");
+
+bool xen_lazy_mmu_enabled(void)
+{
+	return xen_lazy_opt == XEN_LAZY_ON;
+}
 
 void xen_set_lazy(bool on)
 {
-	xen_lazy_batching = on;
+	xen_lazy_opt = on ? XEN_LAZY_ON : XEN_LAZY_OFF;
 }
 
 void xen_lazy_mmu_enter(void)
 {
-	xen_lazy()->active = xen_lazy_batching;
+	xen_lazy()->active = xen_lazy_mmu_enabled();
 }
 
 void xen_lazy_mmu_leave(void)

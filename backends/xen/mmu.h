@@ -27,6 +27,7 @@ void xen_release_pt(unsigned long pfn, int level);
 void xen_lazy_mmu_enter(void);
 void xen_lazy_mmu_flush(void);
 void xen_lazy_mmu_leave(void);
+bool xen_lazy_mmu_enabled(void);	/* false with xen.lazy_mmu=off */
 
 /* Hooks for the self-tests: the raw hypercalls, their results unchecked. */
 long xen_mmu_update_raw(pteval_t *p, pteval_t v);

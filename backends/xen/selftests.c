@@ -88,6 +88,10 @@ SELFTEST(test_xen_lazy_batches, "xen: lazy-MMU mode batches pte updates into few
 
 	if (!under_xen(t))
 		return;
+	if (!xen_lazy_mmu_enabled()) {
+		st_skip(t, "xen.lazy_mmu=off: nothing is batched");
+		return;
+	}
 	for (int i = 0; i < N; i++)
 		map_page(TEST_VA + (unsigned long)i * PAGE_SIZE, page, PAGE_KERNEL);
 	local_irq_save(flags);		/* no timer hypercalls in the counts */
