@@ -152,10 +152,10 @@ wait_gone() {
 	while alive && [ "$k" -lt "$(($1 * 5))" ]; do sleep 0.2; k=$((k + 1)); done
 }
 
-booted() { guest_says '^echo: ready' || guest_says '^pvos: boot complete'; }
+booted() { guest_says '^echo: ready' || guest_says '^monitor: ready' || guest_says '^pvos: boot complete'; }
 
 # send_line N LINE: attach `xl console` as a user would; once the guest
-# has booted (pvos's "boot complete", or the echo prompt), type LINE and a
+# has booted (pvos's "boot complete", or the echo or monitor prompt), type LINE and a
 # CR (the Enter key of a terminal in raw mode).  xenconsole reads its
 # keyboard only when stdin and stdout are a terminal, so it runs under
 # `script`, on a pty whose keyboard side is a FIFO here.  The client stays
@@ -169,7 +169,8 @@ send_line() {
 	conpid=$!
 	exec 5> "/tmp/keys.$1"
 	wait_for 30 booted || echo "DOM0-NOTE guest $1: no 'boot complete' or echo prompt seen; typing anyway"
-	if printf '%s\r' "$2" >&5; then echo "DOMU-SEND $1 xl-console"
+	# A \r in LINE is another Enter: several lines for a prompt such as `monitor`.
+	if printf '%b\r' "$2" >&5; then echo "DOMU-SEND $1 xl-console"
 	else echo "DOM0-NOTE guest $1: writing to xl console failed"; fi
 }
 

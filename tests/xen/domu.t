@@ -2,7 +2,7 @@
 # pvos as a Xen PV domU, the way most people meet it: `xl create` on
 # iso/pvos.xl.cfg in a Debian dom0 under Xen 4.17 (QEMU TCG), with the
 # kernel and extra="..." overridden on xl's command line.  One dom0 boot
-# runs four guests (run-domu.sh):
+# runs six guests (run-domu.sh):
 #   1. selftest       the backend line, every site patched, every TAP line
 #                     ok as xenconsoled logged it, nothing lost at shutdown,
 #                     reason poweroff;
@@ -13,6 +13,9 @@
 #                     too;
 #   5. selftest selftest.fail   one self-test fails on purpose: reason
 #                     crash, and run-domu.sh fails naming it.
+#   6. monitor        the prompt on the console ring: help, an unknown
+#                     command answered with one error line, exit: reason
+#                     poweroff.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 TEST_FILE=tests/xen/domu.t
@@ -54,15 +57,16 @@ st=0
 tests/xen/run-domu.sh --out "$OUT" "$ELF" \
 	selftest crash=panic echo --send "$TYPED" --limit 5 \
 	selftest --config pvos-smp.xl.cfg "selftest selftest.fail" \
+	monitor --send 'help\rno-such-command\rexit' --limit 20 \
 	> "$OUT.stdout" 2> "$OUT.stderr" || st=$?
 if [ "$st" = 77 ]; then
 	skip_file "$(sed -n 's/^SKIP //p' "$OUT.stdout" | head -n 1)"
 fi
 grep -E '^run-domu: (guest|finished)' "$OUT.stderr" | sed "s|^|$TEST_FILE: |" >&2
 
-echo "1..26"
+echo "1..29"
 # Guests 2 and 5 fail on purpose, so the run as a whole fails (1), never 124/125.
-ok $((st != 1)) "Xen + dom0 came up and xl ran all five guests (run-domu.sh status 1, got $st)"
+ok $((st != 1)) "Xen + dom0 came up and xl ran all six guests (run-domu.sh status 1, got $st)"
 [ "$st" = 1 ] || { diag "$OUT.stderr" 30; echo "# whole console: $OUT/console.log"; }
 
 c=$OUT/1.console
@@ -138,6 +142,16 @@ ok $? "selftest.fail: one not ok line, then SCHEDOP_shutdown(crash) as the last 
 ok $? "selftest.fail: xl: shut down with reason crash (got $(cat "$OUT/5.reason" 2>/dev/null))"
 has '^run-domu: guest 5 \(selftest selftest\.fail\): crash$' "$OUT.stderr"
 ok $? "selftest.fail: run-domu.sh reports crash"
+
+# The monitor reads the domU's console ring (docs/monitor.md).
+c=$OUT/6.console
+has '^monitor: ready on xen' "$c" && has '^  help ' "$c" && has '^  exit' "$c"
+ok $? "monitor: ready on the ring; help lists the commands"
+[ "$(grep -ac '^monitor: no-such-command: ' "$c")" = 1 ]
+ok $? "monitor: an unknown command typed at xl console gets one error line"
+[ "$(cat "$OUT/6.reason" 2>/dev/null)" = poweroff ]
+ok $? "monitor: exit ends the guest, reason poweroff (got $(cat "$OUT/6.reason" 2>/dev/null))"
+[ "$(cat "$OUT/6.reason" 2>/dev/null)" = poweroff ] || diag "$c" 25
 
 [ "$failed" = 0 ] || echo "# logs: $OUT/ (console.log: the whole QEMU console; N.console: guest N)"
 exit $((failed > 0))

@@ -8,7 +8,8 @@
 #   run-domu.sh --interactive KERNEL.ELF [CMDLINE]
 #
 # GUEST is pvos's command line (xl's extra="..."), optionally followed by
-#   --send LINE    type LINE and Enter at the guest's console (`xl console`)
+#   --send LINE    type LINE and Enter at the guest's console (`xl console`);
+#                  each \r in LINE is one more Enter (several monitor commands)
 #                  once it has booted
 #   --limit SECS   this guest's own limit (default: --timeout, 60), from
 #                  its start; with --send, from the moment the line is typed
