@@ -107,6 +107,8 @@ ok $? "exercise 2: selftest fails (status $st) in exactly the page's self-test, 
 block ex2-verbose "$P" >"$TMP/ex2.verbose"
 [ -s "$TMP/ex2.verbose" ] && grep -axFf "$TMP/ex2.verbose" "$TMP/ex2.log" >/dev/null
 ok $? "exercise 2: the 8-byte site's pvops.verbose line is the page's"
+[ "$tap_failed" = 0 ] || grep -a "<$(sed -n 's/.*<\([a-z_0-9]*+0x[0-9a-f]*\)>.*/\1/p' "$TMP/ex2.verbose")>" "$TMP/ex2.log" |
+	sed 's/^/# the copy printed: /'
 nopv=$(per_op "$ROOT/build-nopv/pvos.elf" bench)
 want=$(row "6 bytes")
 got="$nopv $(per_op "$ROOT/build/pvos.elf" bench) $(per_op "$ROOT/build/pvos.elf" "bench pvops=off")"
