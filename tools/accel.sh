@@ -2,8 +2,12 @@
 # accel.sh [tcg|kvm|""] - which QEMU accelerator `make run` uses, and why,
 # as one line: "<tcg|kvm> <why, and how to ask for the other>".
 #
-# Empty (ACCEL not given): kvm where /dev/kvm is usable, whatever KVM is
-# behind it (tests/kvm/host-kvm.sh says which), else tcg.  tcg: always.
+# Empty (ACCEL not given): kvm where /dev/kvm is a hardware KVM
+# (kvm_intel, kvm_amd; tests/kvm/host-kvm.sh says which), else tcg.  A
+# software KVM such as kvm_pvm runs pvos itself, but the ISO's firmware and
+# GRUB crawl under it (about 90 s to the prompt, against 4 s in TCG) and a
+# second CPU resets the machine, so `make run` leaves it to ACCEL=kvm.
+# tcg: always.
 # kvm: only where /dev/kvm is usable; otherwise a one-line error and exit 2.
 # Anything else: a one-line error and exit 2.  PVOS_KVM_HOST_ROOT works as
 # for host-kvm.sh, so tests/boot/15-run-targets.t can pretend to be another
@@ -14,8 +18,11 @@ read -r kind _ why < <("$here/../tests/kvm/host-kvm.sh")
 
 case ${1:-} in
 "")
-	if [ "$kind" != none ]; then
+	if [ "$kind" = hardware ]; then
 		echo "kvm /dev/kvm is usable ($why); ACCEL=tcg forces software emulation"
+	elif [ "$kind" = software ]; then
+		echo "tcg software emulation: $why, under which the ISO's firmware and GRUB take" \
+			"minutes and only one CPU starts; ACCEL=kvm forces it"
 	else
 		echo "tcg software emulation: $why; ACCEL=kvm needs a usable /dev/kvm"
 	fi ;;
