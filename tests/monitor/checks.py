@@ -9,7 +9,7 @@ and the prompt back, and a `help` at the end to show pvos still answers.
 import re
 import subprocess
 
-from monitor import STORM, answer, count_lines
+from monitor import STORM, Session, answer, count_lines, parse
 
 OVERLONG = 'x' * 200
 UNMAPPED = '0x100000000000'		# user half, PML4 slot 32: pvos maps nothing there
@@ -122,3 +122,23 @@ def check_bad(tap, pairs, bad_patch, patch_error):
            'bad input (binary byte storm): one error line, then the prompt', '\n'.join(a))
     h = answer(pairs, 'help', 1) or []
     tap.ok(len(h) == len(COMMANDS), 'help still answers after all of that', '\n'.join(h))
+
+
+def drive(tap, argv, log, elf, backend, bad_patch, timeout=60, prompt_timeout=90):
+    """Boot ARGV with `monitor`, type the whole script, and check what every
+    mode shares: up on BACKEND, every line answered, ops/sites/bench, walk.
+    Returns (pairs, text, boot count lines, QEMU's status)."""
+    s = Session(argv, log, timeout=timeout)
+    up = s.wait_prompt(prompt_timeout)
+    lines = script(elf, backend, bad_patch) if up else []
+    answered = all(s.cmd(line, 120) for line, _ in lines)
+    status = s.finish()
+    text = open(log).read()
+    pairs = parse(text)
+    tap.ok(up and 'monitor: ready on %s' % backend in text,
+           'the monitor is up on the %s backend' % backend)
+    tap.ok(answered, 'every line typed got the prompt back (%d lines)' % len(lines))
+    boot = count_lines(text)[:2]
+    check_look(tap, pairs, backend, boot)
+    check_walk(tap, pairs, elf)
+    return pairs, text, boot, status

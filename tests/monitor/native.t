@@ -9,8 +9,8 @@ import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import script, check_look, check_walk, check_patching, check_bad  # noqa: E402
-from monitor import Session, Tap, parse, count_lines  # noqa: E402
+from checks import drive, check_patching, check_bad  # noqa: E402
+from monitor import Tap  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 ELF = os.path.join(ROOT, 'build', 'pvos.elf')
@@ -22,20 +22,10 @@ if not os.path.exists(ELF):
     print('1..0 # SKIP %s not built' % ELF)
     sys.exit(0)
 os.makedirs(os.path.dirname(LOG), exist_ok=True)
-s = Session([os.environ.get('QEMU', 'qemu-system-x86_64'), '-machine', 'pc', '-smp', '2',
-             '-m', '256', '-display', 'none', '-no-reboot', '-kernel', ELF, '-append', 'monitor',
-             '-device', 'isa-debug-exit,iobase=0xf4,iosize=4'], LOG)
-up = s.wait_prompt(90)
-lines = script(ELF, 'native', 'xen') if up else []
-answered = all(s.cmd(line, 120) for line, _ in lines)
-status = s.finish()
-text = open(LOG).read()
-pairs = parse(text)
-tap.ok(up and 'monitor: ready on native' in text, 'the monitor is up on the native backend')
-tap.ok(answered, 'every line typed got the prompt back (%d lines)' % len(lines))
-boot = count_lines(text)[:2]
-check_look(tap, pairs, 'native', boot)
-check_walk(tap, pairs, ELF)
+argv = [os.environ.get('QEMU', 'qemu-system-x86_64'), '-machine', 'pc', '-smp', '2',
+        '-m', '256', '-display', 'none', '-no-reboot', '-kernel', ELF, '-append', 'monitor',
+        '-device', 'isa-debug-exit,iobase=0xf4,iosize=4']
+pairs, text, boot, status = drive(tap, argv, LOG, ELF, 'native', 'xen')
 hv = [a for t, a in pairs if t == 'hv']
 tap.ok(hv and any('hv: native backend' in l for l in hv[0]), 'hv: no hypervisor interface')
 lazy = [a for t, a in pairs if t.startswith('lazy ')]

@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import kernel_address, script, check_look, check_walk, check_patching, check_bad  # noqa: E402
-from monitor import Session, Tap, parse, count_lines, answer  # noqa: E402
+from checks import drive, kernel_address, check_patching, check_bad  # noqa: E402
+from monitor import Tap, answer  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 ELF = os.path.join(ROOT, 'build', 'pvos.elf')
@@ -39,22 +39,12 @@ if not os.path.exists(XEN) or os.path.getmtime(XEN_GZ) > os.path.getmtime(XEN):
     os.rename(XEN + '.tmp', XEN)
 
 tap = Tap()
-s = Session(['qemu-system-x86_64', '-machine', 'pc', '-cpu', 'max,-smap', '-m', '512',
-             '-smp', '1', '-display', 'none', '-no-reboot',
-             '-device', 'isa-debug-exit,iobase=0xf4,iosize=4', '-kernel', XEN,
-             '-append', 'console=com1 com1=115200,8n1 dom0_mem=64M noreboot=false',
-             '-initrd', ELF + ' monitor'], LOG, timeout=120)
-up = s.wait_prompt(120)
-lines = script(ELF, 'xen', 'native') if up else []
-answered = all(s.cmd(line, 120) for line, _ in lines)
-status = s.finish()
-text = open(LOG).read()
-pairs = parse(text)
-tap.ok(up and 'monitor: ready on xen' in text, 'the monitor is up on the xen backend, as dom0')
-tap.ok(answered, 'every line typed got the prompt back (%d lines)' % len(lines))
-boot = count_lines(text)[:2]
-check_look(tap, pairs, 'xen', boot)
-check_walk(tap, pairs, ELF)
+argv = ['qemu-system-x86_64', '-machine', 'pc', '-cpu', 'max,-smap', '-m', '512',
+        '-smp', '1', '-display', 'none', '-no-reboot',
+        '-device', 'isa-debug-exit,iobase=0xf4,iosize=4', '-kernel', XEN,
+        '-append', 'console=com1 com1=115200,8n1 dom0_mem=64M noreboot=false',
+        '-initrd', ELF + ' monitor']
+pairs, text, boot, status = drive(tap, argv, LOG, ELF, 'xen', 'native', 120, 120)
 w = [l for l in answer(pairs, 'walk ' + kernel_address(ELF)) or [] if l.startswith('  L')]
 frames = [re.search(r'mfn (0x[0-9a-f]+) pfn (0x[0-9a-f]+)', l).groups() for l in w]
 tap.ok(frames and any(m != p for m, p in frames),
