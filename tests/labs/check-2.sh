@@ -30,12 +30,14 @@ lab2() {
 		"add its row to pvops/pv_ops.h, and its slot to struct pv_lock_ops"
 	grep -q 'vcpu_is_preempted' "$ROOT/pvops/pvops.h"
 	check $? "pvops/pvops.h has its wrapper" "write vcpu_is_preempted(cpu), a PVOP_CALLEE1 site"
-	grep -qs 'lock\.vcpu_is_preempted[[:space:]]*=' "$ROOT"/backends/xen/*.c
-	check $? "the Xen backend installs its own $LAB2_OP" \
-		"in xen_fill_pv_ops (backends/xen/ops.c), from the vCPU's runstate area"
-	grep -qs 'lock\.vcpu_is_preempted[[:space:]]*=' "$ROOT"/backends/kvm/*.c
-	check $? "the KVM backend installs its own $LAB2_OP" \
-		"with steal time (backends/kvm/kvm_ops.c), from the record's preempted flag"
+	grep -qsE '(XEN_OP|PV_OVERRIDE)\((xen_backend, *)?lock\.vcpu_is_preempted,' "$ROOT"/backends/xen/*.c
+	check $? "the Xen backend overrides $LAB2_OP" \
+		"an XEN_OP record in backends/xen/ops.c, for a function that reads the vCPU's runstate area"
+	# A record may span lines: look at the sources with their newlines taken out.
+	grep -qE 'PV_OVERRIDE\(kvm_backend, *lock\.vcpu_is_preempted,[^;]*STEAL_TIME' \
+		<<<"$(cat "$ROOT"/backends/kvm/*.c | tr -d '\n\t')"
+	check $? "the KVM backend overrides $LAB2_OP, with steal time" \
+		"a PV_OVERRIDE record needing KVM_BIT(STEAL_TIME) (backends/kvm/kvm_ops.c), for a function that reads the record's preempted flag"
 	if [ "$passed" = 0 ]; then
 		miss "the build, check-sites and the boots: not tried until the op has its row"
 		return 0
