@@ -59,9 +59,13 @@ def code(lines):
     return ''.join('    %s\n' % l.rstrip('\n').expandtabs(8).rstrip() for l in lines)
 
 
-def read_log(path, hint):
+def read_log(path, hint, image=None):
+    """A boot's lines; Missing if there is none, or if it is older than IMAGE
+    (a log of another build would put stale addresses and counts in a page)."""
     if not os.path.exists(path):
         raise Missing('%s is missing (%s)' % (path, hint))
+    if image and os.path.exists(image) and os.path.getmtime(path) < os.path.getmtime(image):
+        raise Missing('%s is older than %s: a boot of another build (%s)' % (path, image, hint))
     return open(path, errors='replace').read().replace('\r', '').split('\n')
 
 
@@ -172,7 +176,7 @@ class Snippets:
         return insns[inside[0] - 1:inside[-1] + 2]
 
     def verbose(self, log):
-        lines = read_log(self.path('samples', log + '.log'), 'tools/samples.sh ' + log)
+        lines = read_log(self.path('samples', log + '.log'), 'tools/samples.sh ' + log, self.path('pvos.elf'))
         key = 'pvops: site %x <' % self.site()['addr']
         for l in lines:
             if l.startswith(key):
@@ -242,7 +246,7 @@ class Snippets:
 
     def block_direct(self):
         """The first patch pass's first direct calls natively, and its count line."""
-        lines = read_log(self.path('samples', 'tcg-verbose.log'), 'tools/samples.sh tcg-verbose')
+        lines = read_log(self.path('samples', 'tcg-verbose.log'), 'tools/samples.sh tcg-verbose', self.path('pvos.elf'))
         end = next((i for i, l in enumerate(lines) if re.match(r'pvops: \d+ sites:', l)), None)
         if end is None:
             raise Missing('tcg-verbose.log has no count line')
@@ -262,7 +266,7 @@ class Snippets:
 
     def sample(self, path, hint, first=None):
         def block():
-            lines = boot_lines(read_log(self.path(*path), hint))
+            lines = boot_lines(read_log(self.path(*path), hint, self.path('pvos.elf')))
             if first:
                 lines = [l for l in lines if re.match(first, l)]
             return code(lines)
@@ -271,7 +275,7 @@ class Snippets:
     def block_verbose_in(self, function):
         """'verbose-FUNCTION': what pvops.verbose said natively of FUNCTION's first site."""
         def block():
-            lines = read_log(self.path('samples', 'tcg-verbose.log'), 'tools/samples.sh tcg-verbose')
+            lines = read_log(self.path('samples', 'tcg-verbose.log'), 'tools/samples.sh tcg-verbose', self.path('pvos.elf'))
             for l in lines:
                 if re.match(r'pvops: site [0-9a-f]+ <%s\+0x[0-9a-f]+> ' % re.escape(function), l):
                     return code([l])
@@ -287,7 +291,7 @@ class Snippets:
     def block_monitor(self):
         """The native monitor session, cut to the commands of MONITOR_SHOWN."""
         lines = read_log(self.path('samples', 'monitor-native.log'),
-                         'prove tests/monitor/native.t')
+                         'prove tests/monitor/native.t', self.path('pvos.elf'))
         keep, on, seen = [], False, set()
         for l in lines:
             if l.startswith('pvos> '):
