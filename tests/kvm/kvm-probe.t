@@ -15,26 +15,17 @@ set -euo pipefail
 export PVOS_KVM_MODE=nested
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
+# REPO, a scratch $work, and check(): the same as the tools tests'.
+# shellcheck source=tests/tools/lib.sh
+. "$HERE/../tools/lib.sh"
 OUT=${PVOS_KVM_BUILD:-$REPO/build/kvm}
 export PVOS_KVM_BUILD=$OUT
-work=$(mktemp -d "${TMPDIR:-/tmp}/kvm-probe-t.XXXXXX")
-trap 'rm -rf "$work"' EXIT
 
-n=0 failed=0
 skip_file() {  # skip_file REASON: a setup failure, recorded (tools/test-skips.sh)
     echo "1..0 # SKIP $1"
     "$REPO/tools/test-skips.sh" record tests/kvm/kvm-probe.t setup "$1"
     exit 0
 }
-check() {  # check DESCRIPTION COMMAND... : one TAP line from the command's status
-    local desc=$1
-    shift
-    n=$((n + 1))
-    if "$@"; then echo "ok $n - $desc"
-    else echo "not ok $n - $desc"; failed=$((failed + 1)); fi
-}
-
 # A SKIP from the image build comes before any plan line, as TAP wants.
 build_or_skip() {
     local rc=0 out

@@ -21,7 +21,7 @@ passed=0 missing=0
 # ---- reporting ----
 pass() { echo "PASS: $1"; passed=$((passed + 1)); }
 miss() { echo "MISSING: $1"; missing=$((missing + 1)); }
-# check STATUS CRITERION TODO: PASS when STATUS is 0, else MISSING with what to do.
+# check STATUS CRITERION HOW: PASS when STATUS is 0, else MISSING with what to do.
 check() { if [ "$1" = 0 ]; then pass "$2"; else miss "$2: $3"; fi; }
 verdict() {
 	if [ "$missing" = 0 ]; then

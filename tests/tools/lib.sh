@@ -1,4 +1,5 @@
-# Shared by the tools tests (sourced first thing): they run in the
+# Shared by the tools tests and tests/kvm/kvm-probe.t (sourced first
+# thing): they run in the
 # repository's top directory, with a scratch directory $work that goes
 # away at exit, and report with check(), one TAP line per command.
 REPO=$(cd "$(dirname "${BASH_SOURCE[1]}")/../.." && pwd)
