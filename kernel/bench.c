@@ -88,18 +88,18 @@ static const struct micro {
 	const char *name;
 	uint64_t (*fn)(void);
 } micro[] = {
-		{ "irq_save_restore", micro_irq_save_restore },
-		{ "irq_disable_enable", micro_irq_disable_enable },
-		{ "read_cr2", micro_read_cr2 },
-		{ "read_cr3", micro_read_cr3 },
-		{ "write_cr3", micro_write_cr3 },
-		{ "set_pte", micro_set_pte },
-		{ "flush_tlb_one", micro_flush_tlb_one },
-		{ "spin_lock_unlock", micro_spin_lock_unlock },
-		{ "io_delay_site", micro_io_delay_site },
-		{ "io_delay_call", micro_io_delay_call },
-		{ "sched_clock_site", micro_sched_clock_site },
-		{ "sched_clock_call", micro_sched_clock_call },
+	{ "irq_save_restore", micro_irq_save_restore },
+	{ "irq_disable_enable", micro_irq_disable_enable },
+	{ "read_cr2", micro_read_cr2 },
+	{ "read_cr3", micro_read_cr3 },
+	{ "write_cr3", micro_write_cr3 },
+	{ "set_pte", micro_set_pte },
+	{ "flush_tlb_one", micro_flush_tlb_one },
+	{ "spin_lock_unlock", micro_spin_lock_unlock },
+	{ "io_delay_site", micro_io_delay_site },
+	{ "io_delay_call", micro_io_delay_call },
+	{ "sched_clock_site", micro_sched_clock_site },
+	{ "sched_clock_call", micro_sched_clock_call },
 };
 
 static void run_one(const struct micro *m, uint64_t empty)
